@@ -1,0 +1,1 @@
+# Per-module dependencies of nasctl_torch beyond LibTorch.
