@@ -1,0 +1,17 @@
+#include "nasctl/core/runtime.h"
+
+#include <torch/torch.h>
+
+namespace nasctl {
+
+void set_compute_threads(int threads) {
+  torch::set_num_threads(threads);
+  // Inter-op parallelism can only be set once per process, before any parallel work.
+  static bool inter_op_set = false;
+  if (!inter_op_set) {
+    torch::set_num_interop_threads(1);
+    inter_op_set = true;
+  }
+}
+
+}  // namespace nasctl
