@@ -11,6 +11,13 @@ GraphBuilder::GraphBuilder(std::string name, Shape input) {
 }
 
 std::string GraphBuilder::unique_id(const std::string& prefix) {
+  if (exact_ids_) {
+    if (prefix == kInput || shapes_.count(prefix)) {
+      throw Error("graph builder '" + graph_.name + "': node id '" + prefix + "' is " +
+                  (prefix == kInput ? "reserved for the network input" : "used twice"));
+    }
+    return prefix;
+  }
   // ids read like "conv_12": a per-builder counter keeps them unique and ordered.
   return prefix + "_" + std::to_string(counter_++);
 }

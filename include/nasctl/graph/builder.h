@@ -17,6 +17,11 @@ class GraphBuilder {
   /// Input id to pass to the first op.
   static constexpr const char* kInput = "input";
 
+  /// With exact ids on, each `prefix` is used as the node id as given (no "_N" suffix) and a
+  /// repeated id throws; for callers whose ids must not depend on what came before, such as
+  /// ArchSpec lowering (the supernet and checkpoints address weights by node id). Default off.
+  void set_exact_ids(bool exact) { exact_ids_ = exact; }
+
   std::string conv(const std::string& x, int filters, int kernel, int stride = 1,
                    Activation act = Activation::kNone, Padding pad = Padding::kSame, int groups = 1,
                    bool bias = false, const std::string& prefix = "conv");
@@ -66,6 +71,7 @@ class GraphBuilder {
   Graph graph_;
   std::unordered_map<std::string, Shape> shapes_;
   int counter_ = 0;
+  bool exact_ids_ = false;
 };
 
 }  // namespace nasctl::graph
