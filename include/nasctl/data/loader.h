@@ -88,6 +88,9 @@ class Loader {
   /// Resumes at a saved position; same as start_epoch(position.epoch, position.batch).
   void seek(const LoaderPosition& position) { start_epoch(position.epoch, position.batch); }
   /// The next batch of the current epoch; false at the end of the epoch (batch left untouched).
+  /// Batches have batch_size rows, except (drop_last = false) the epoch's last: the incomplete
+  /// global batch is split evenly over the ranks, so it is smaller, and empty on a rank when it has
+  /// fewer samples than there are ranks.
   /// An unreadable sample is replaced by the next readable one in dataset index order (wrapping
   /// around), with that sample's label and the original's augmentation seed. Throws when every
   /// sample is unreadable, or what a worker threw otherwise.
@@ -100,7 +103,7 @@ class Loader {
   int64_t batches_per_epoch() const;
   /// Samples this rank gets per epoch.
   int64_t samples_per_epoch() const;
-  /// The next batch next() will return.
+  /// The next batch next() will return; after an epoch's last batch, {epoch + 1, 0}.
   LoaderPosition position() const;
   /// Dataset indices of this rank's batch `batch` of `epoch`, before unreadable samples are
   /// substituted. Pure function of the options; used by tests and for resuming.
@@ -116,6 +119,8 @@ class Loader {
   int64_t substituted() const;
 
  private:
+  void worker();
+
   struct State;
   std::shared_ptr<const Dataset> dataset_;
   LoaderOptions options_;
