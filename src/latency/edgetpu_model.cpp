@@ -1,0 +1,324 @@
+#include "nasctl/latency/edgetpu_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nasctl/core/error.h"
+
+namespace nasctl::latency {
+namespace {
+
+using graph::Activation;
+using graph::Node;
+using graph::Op;
+
+/// Per-graph working arrays, reused across calls on one thread so the hot path does not allocate.
+struct Scratch {
+  std::vector<int> consumers;
+  std::vector<int> fused_into;
+  std::vector<Activation> activation;  // activation applied at the end of a fused group
+  std::vector<int64_t> extra_params;   // folded batch-norm parameters
+  std::vector<uint8_t> crossing;       // tensor already counted as a cut transfer
+};
+thread_local Scratch tls_scratch;
+
+/// Element-wise passes the compiler emits for an activation it cannot fuse into its producer:
+/// LOGISTIC; LOGISTIC + MUL; ADD(+RELU6) + MUL; HARD_SWISH.
+int activation_passes(Activation a) {
+  switch (a) {
+    case Activation::kSigmoid: return 1;
+    case Activation::kSwish: return 2;
+    case Activation::kHardSigmoid: return 2;
+    case Activation::kHardSwish: return 1;
+    default: return 0;
+  }
+}
+
+/// TFLite fuses only these into a conv / fully-connected / add / mul.
+bool fusable(Activation a) { return a == Activation::kRelu || a == Activation::kRelu6; }
+
+bool absorbs_batch_norm(Op op) { return op == Op::kConv2d || op == Op::kDepthwiseConv2d || op == Op::kFullyConnected; }
+
+bool absorbs_activation(Op op) {
+  return absorbs_batch_norm(op) || op == Op::kAdd || op == Op::kMul || op == Op::kBatchNorm;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Calls f(index) for each graph output. Outputs are usually the last nodes, so search backwards
+/// (Graph::output_indices allocates, which the hot path avoids).
+template <typename F>
+void for_each_output(const graph::Graph& g, F f) {
+  for (const std::string& id : g.outputs) {
+    for (int i = int(g.nodes.size()) - 1; i >= 0; --i) {
+      if (g.nodes[size_t(i)].id == id) {
+        f(i);
+        break;
+      }
+    }
+  }
+}
+
+/// Marks batch norms folded into the op before them and ReLU/ReLU6 ops fused into their producer.
+void find_fusions(const graph::Graph& g, Scratch& s) {
+  const size_t n = g.nodes.size();
+  s.consumers.assign(n, 0);
+  s.fused_into.assign(n, -1);
+  s.activation.resize(n);
+  s.extra_params.assign(n, 0);
+  for (const Node& node : g.nodes)
+    for (int p : node.input_index)
+      if (p >= 0) ++s.consumers[size_t(p)];
+  for_each_output(g, [&](int out) { ++s.consumers[size_t(out)]; });  // an output cannot be fused away
+  for (size_t i = 0; i < n; ++i) {
+    const Node& node = g.nodes[i];
+    s.activation[i] = node.activation;
+    if (node.input_index.size() != 1 || node.input_index[0] < 0) continue;
+    int p = node.input_index[0];
+    if (s.consumers[size_t(p)] != 1) continue;
+    int root = s.fused_into[size_t(p)] >= 0 ? s.fused_into[size_t(p)] : p;
+    if (s.activation[size_t(root)] != Activation::kNone) continue;
+    const Node& producer = g.nodes[size_t(root)];
+    if (node.op == Op::kBatchNorm && root == p && absorbs_batch_norm(producer.op)) {
+      s.fused_into[i] = root;
+      s.activation[size_t(root)] = node.activation;
+      if (!producer.bias) s.extra_params[size_t(root)] += node.param_bytes_int8;
+    } else if (node.op == Op::kActivation && fusable(node.activation) && absorbs_activation(producer.op)) {
+      s.fused_into[i] = root;
+      s.activation[size_t(root)] = node.activation;
+    }
+  }
+}
+
+}  // namespace
+
+const char* bound_name(Bound bound) {
+  switch (bound) {
+    case Bound::kCompute: return "compute";
+    case Bound::kMemory: return "memory";
+    case Bound::kWeights: return "weights";
+    case Bound::kOverhead: return "overhead";
+    case Bound::kFused: return "fused";
+    case Bound::kCpu: return "cpu";
+  }
+  return "?";
+}
+
+EdgeTpuModel::EdgeTpuModel(HardwareProfile profile) : profile_(std::move(profile)) {
+  profile_.validate("hardware profile '" + profile_.name + "'");
+}
+
+double EdgeTpuModel::peak_ops_per_s() const {
+  return 2.0 * profile_.array_rows * profile_.array_cols * profile_.clock_hz * profile_.conv_efficiency;
+}
+
+LatencyReport EdgeTpuModel::predict(const graph::Graph& graph) const {
+  LatencyReport report;
+  report.network = graph.name;
+  report.hardware = profile_.name;
+  report.unsupported = check_edgetpu(graph);
+  report.ops.resize(graph.nodes.size());
+  evaluate(graph, &report);
+  return report;
+}
+
+double EdgeTpuModel::predict_ms(const graph::Graph& graph) const { return evaluate(graph, nullptr); }
+
+namespace {
+
+/// Compute-side cost of one op group on the Edge TPU: seconds and arithmetic ops; sets the array
+/// utilisation for systolic ops.
+struct Work {
+  double seconds = 0;
+  double ops = 0;
+  double utilization = 0;
+  double cpu_macs = 0;      // for the CPU estimate
+  double cpu_elements = 0;
+};
+
+Work systolic(const HardwareProfile& hw, int64_t groups, int64_t reduction, int64_t outputs, int64_t pixels) {
+  // One input vector enters the array per cycle, so a pass over one weight tile costs one cycle per
+  // output pixel plus the setup of the tile (weights shifted in, pipeline filled and drained).
+  int64_t tiles = groups * ceil_div(reduction, int64_t(hw.array_rows)) * ceil_div(outputs, int64_t(hw.array_cols));
+  double cycles = double(tiles) * (double(pixels) + hw.tile_setup_cycles);
+  double macs = double(groups) * double(reduction) * double(outputs) * double(pixels);
+  Work w;
+  w.seconds = cycles / (hw.clock_hz * hw.conv_efficiency);
+  w.ops = 2 * macs;
+  w.utilization = macs / (double(tiles) * double(pixels) * hw.array_rows * hw.array_cols);
+  w.cpu_macs = macs;
+  return w;
+}
+
+Work element_work(double elements, double per_cycle, double clock) {
+  Work w;
+  w.ops = elements;
+  w.seconds = elements / (per_cycle * clock);
+  w.cpu_elements = elements;
+  return w;
+}
+
+Work op_work(const HardwareProfile& hw, const Node& n) {
+  const double clock = hw.clock_hz;
+  const double out = double(n.output.elements());
+  switch (n.op) {
+    case Op::kConv2d: {
+      int64_t in_c = n.input_shapes[0].c;
+      return systolic(hw, n.groups, in_c / n.groups * n.kernel_h * n.kernel_w, n.filters / n.groups,
+                      int64_t(n.output.h) * n.output.w);
+    }
+    case Op::kFullyConnected:
+      return systolic(hw, 1, n.input_shapes[0].elements(), n.units, 1);
+    case Op::kDepthwiseConv2d: {
+      Work w;
+      w.ops = 2 * double(n.macs);
+      w.seconds = double(n.macs) / (hw.depthwise_macs_per_cycle * clock);
+      w.cpu_macs = double(n.macs);
+      return w;
+    }
+    case Op::kMaxPool2d:
+    case Op::kAvgPool2d:
+      return element_work(out * n.kernel_h * n.kernel_w, hw.pool_ops_per_cycle, clock);
+    case Op::kGlobalAvgPool:
+      return element_work(double(n.input_shapes[0].elements()), hw.pool_ops_per_cycle, clock);
+    case Op::kAdd:
+      return element_work(out * double(n.input_shapes.size()), hw.elementwise_ops_per_cycle, clock);
+    case Op::kMul:
+    case Op::kBatchNorm:  // not folded: a MUL and an ADD by per-channel constants
+      return element_work(2 * out, hw.elementwise_ops_per_cycle, clock);
+    case Op::kActivation:
+      return element_work(out * std::max(1, activation_passes(n.activation)), hw.elementwise_ops_per_cycle, clock);
+    case Op::kSoftmax:  // exp, sum, scale
+      return element_work(3 * out, hw.elementwise_ops_per_cycle, clock);
+    case Op::kConcat:
+    case Op::kPad:
+    case Op::kChannelShuffle:
+    case Op::kReshape: {
+      Work w;  // data movement only: priced by the memory term
+      w.cpu_elements = n.op == Op::kReshape ? 0 : out;
+      return w;
+    }
+  }
+  return {};
+}
+
+double activation_bytes(const Node& n) {
+  if (n.op == Op::kReshape) return 0;  // a view: no data moves
+  double bytes = double(n.output.elements());
+  for (const graph::Shape& s : n.input_shapes) bytes += double(s.elements());
+  return bytes;
+}
+
+}  // namespace
+
+double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) const {
+  if (!g.finalized()) throw Error("latency: graph '" + g.name + "' must be finalized before prediction");
+  const HardwareProfile& hw = profile_;
+  Scratch& s = tls_scratch;
+  find_fusions(g, s);
+  const int n = int(g.nodes.size());
+  int cut = first_unsupported_node(g);
+  const int tpu_end = cut < 0 ? n : cut;
+
+  double sram_left = hw.sram_param_bytes;
+  double tpu_s = 0, cpu_s = 0;
+  int64_t cached_total = 0, streamed_total = 0;
+  for (int i = 0; i < n; ++i) {
+    const Node& node = g.nodes[size_t(i)];
+    const bool on_tpu = i < tpu_end;
+    OpCost* cost = report ? &report->ops[size_t(i)] : nullptr;
+    if (cost) {
+      cost->node = i;
+      cost->on_edgetpu = on_tpu;
+    }
+    if (s.fused_into[size_t(i)] >= 0 || node.op == Op::kReshape) {
+      if (cost) {
+        cost->fused_into = s.fused_into[size_t(i)];
+        cost->bound = Bound::kFused;
+      }
+      continue;
+    }
+    Work w = op_work(hw, node);
+    const int passes = activation_passes(s.activation[size_t(i)]);
+    const double out = double(node.output.elements());
+    double bytes = activation_bytes(node) + 2.0 * passes * out;
+    int64_t params = node.param_bytes_int8 + s.extra_params[size_t(i)];
+    if (!on_tpu) {
+      double t = w.cpu_macs / hw.cpu_macs_per_s + (w.cpu_elements + passes * out) / hw.cpu_elements_per_s +
+                 hw.cpu_op_overhead_s * (1 + passes);
+      cpu_s += t;
+      if (cost) {
+        cost->ops = w.ops;
+        cost->bytes = bytes;
+        cost->param_bytes = params;
+        cost->time_s = t;
+        cost->compute_s = t;
+        cost->bound = Bound::kCpu;
+      }
+      continue;
+    }
+    double compute = w.seconds + passes * out / (hw.elementwise_ops_per_cycle * hw.clock_hz);
+    double memory = bytes / hw.onchip_bandwidth;
+    int64_t cached = std::min<int64_t>(params, int64_t(sram_left));
+    int64_t streamed = params - cached;
+    sram_left -= double(cached);
+    double weights = double(streamed) / hw.host_bandwidth;
+    double overhead = hw.op_overhead_s * (1 + passes);
+    double busy = std::max(compute, std::max(memory, weights));
+    double t = busy + overhead;
+    tpu_s += t;
+    cached_total += cached;
+    streamed_total += streamed;
+    if (cost) {
+      cost->ops = w.ops + passes * out;
+      cost->bytes = bytes;
+      cost->param_bytes = params;
+      cost->cached_bytes = cached;
+      cost->streamed_bytes = streamed;
+      cost->utilization = w.utilization;
+      cost->compute_s = compute;
+      cost->memory_s = memory;
+      cost->weights_s = weights;
+      cost->overhead_s = overhead;
+      cost->time_s = t;
+      cost->bound = overhead > busy ? Bound::kOverhead
+                    : busy == compute ? Bound::kCompute
+                    : busy == memory  ? Bound::kMemory
+                                      : Bound::kWeights;
+    }
+  }
+
+  // Host link: the input goes in and the outputs come back; with a cut, the tensors that cross
+  // from Edge TPU ops to CPU ops come back instead.
+  double transfer_bytes = 0, overhead_s = 0;
+  if (tpu_end > 0) {
+    overhead_s = hw.inference_overhead_s;
+    transfer_bytes = double(g.input.elements());
+    s.crossing.assign(size_t(n), 0);
+    auto count = [&](int k) {
+      if (k >= 0 && k < tpu_end && !s.crossing[size_t(k)]) {
+        s.crossing[size_t(k)] = 1;
+        transfer_bytes += double(g.nodes[size_t(k)].output.elements());
+      }
+    };
+    for_each_output(g, count);
+    for (int j = tpu_end; j < n; ++j)
+      for (int k : g.nodes[size_t(j)].input_index) count(k);
+  }
+  double transfer_s = transfer_bytes / hw.host_bandwidth;
+  double total_ms = 1e3 * (overhead_s + transfer_s + tpu_s + cpu_s);
+  if (report) {
+    report->total_ms = total_ms;
+    report->edgetpu_ms = 1e3 * tpu_s;
+    report->cpu_ms = 1e3 * cpu_s;
+    report->transfer_ms = 1e3 * transfer_s;
+    report->overhead_ms = 1e3 * overhead_s;
+    report->cached_param_bytes = cached_total;
+    report->streamed_param_bytes = streamed_total;
+    report->on_edgetpu = cut < 0;
+    report->cut_node = cut;
+  }
+  return total_ms;
+}
+
+}  // namespace nasctl::latency
