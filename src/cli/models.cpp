@@ -1,4 +1,6 @@
 // `nasctl models`: list the zoo, print a network as graph v1 JSON, or summarise it per node.
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "cli/app.h"
@@ -62,6 +64,10 @@ void print_list(const ModelsOptions& o) {
   Json list = Json::array();
   TextTable table({"name", "input", "params", "MACs", "description"}, {false, true, true, true, false});
   for (const graph::ZooEntry& e : graph::zoo_entries()) {
+    if (o.input_size > 0 && o.input_size < e.min_input_size) {
+      spdlog::info("{}: not listed, needs an input of at least {}", e.name, e.min_input_size);
+      continue;
+    }
     graph::ZooOptions zoo;
     zoo.input_size = o.input_size;
     zoo.classes = o.classes;

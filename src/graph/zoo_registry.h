@@ -13,8 +13,7 @@ using BuildFn = Graph (*)(const ZooOptions& options);
 
 /// A registered network.
 struct ZooSpec {
-  ZooEntry entry;
-  int min_input_size;  ///< smallest square input the architecture accepts (valid convs / pools)
+  ZooEntry entry;  ///< includes min_input_size
   bool has_width;      ///< whether ZooOptions::width applies
   BuildFn build;
 };

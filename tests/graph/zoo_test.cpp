@@ -112,7 +112,7 @@ TEST(Zoo, MatchesTorchvisionGoldenFile) {
     for (const zoo::ZooSpec& spec : zoo::zoo_specs()) {
       if (spec.entry.name != name) continue;
       found = true;
-      EXPECT_EQ(spec.min_input_size, size.get<int>()) << name;
+      EXPECT_EQ(spec.entry.min_input_size, size.get<int>()) << name;
     }
     EXPECT_TRUE(found) << name;
   }
@@ -174,7 +174,7 @@ TEST(Zoo, EveryNetworkBuildsAtDefaultAndSmallSizes) {
     EXPECT_EQ(g.output_shape(), (Shape{1, 1, 1000})) << name;
     EXPECT_GT(g.stats().macs, 0) << name;
     // Fashion-MNIST style: one channel, ten classes, as small as the network goes.
-    int small = std::max(32, spec.min_input_size);
+    int small = std::max(32, spec.entry.min_input_size);
     Graph s = build(name, small, 10, 1.0, 1);
     EXPECT_EQ(s.input, (Shape{small, small, 1})) << name;
     EXPECT_EQ(s.output_shape(), (Shape{1, 1, 10})) << name;
@@ -196,13 +196,13 @@ TEST(Zoo, MinimumInputSizesAreExact) {
   for (const zoo::ZooSpec& spec : zoo::zoo_specs()) {
     const std::string& name = spec.entry.name;
     ZooOptions o;
-    o.input_size = spec.min_input_size;
+    o.input_size = spec.entry.min_input_size;
     EXPECT_NO_THROW(spec.build(o)) << name;
     EXPECT_NO_THROW(zoo_model(name, o)) << name;
-    if (spec.min_input_size > 1) {
-      o.input_size = spec.min_input_size - 1;
+    if (spec.entry.min_input_size > 1) {
+      o.input_size = spec.entry.min_input_size - 1;
       EXPECT_THROW(spec.build(o), Error) << name;
-      EXPECT_THROW_MSG(zoo_model(name, o), "input_size must be >= " + std::to_string(spec.min_input_size));
+      EXPECT_THROW_MSG(zoo_model(name, o), "input_size must be >= " + std::to_string(spec.entry.min_input_size));
     }
   }
   EXPECT_THROW_MSG(build("inception_v4", 32), "zoo model 'inception_v4': input_size must be >= 75");

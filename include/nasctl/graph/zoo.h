@@ -21,6 +21,7 @@ struct ZooEntry {
   std::string name;         ///< "mobilenet_v2"
   std::string description;  ///< one line: paper / reference implementation
   int default_input_size;   ///< 224, 240, 299 or 300
+  int min_input_size = 1;   ///< smallest square input the architecture accepts (valid convs / pools)
 };
 
 /// Every zoo network, in listing order.
