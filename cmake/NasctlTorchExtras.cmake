@@ -37,3 +37,23 @@ add_custom_command(OUTPUT ${NASCTL_TFLITE_GENERATED}
 add_custom_target(nasctl_tflite_schema DEPENDS ${NASCTL_TFLITE_GENERATED})
 add_dependencies(nasctl_torch nasctl_tflite_schema)
 target_include_directories(nasctl_torch PUBLIC ${NASCTL_TFLITE_GENERATED_DIR} ${NASCTL_FLATBUFFERS_INCLUDE})
+
+# train: data parallelism on c10d. Gloo (CPU) is compiled into LibTorch; its header needs the gloo
+# headers (libgloo-dev) and USE_C10D_GLOO. NCCL only with a CUDA LibTorch that ships the header.
+# Set on src/train/distributed.cpp alone, so that no other file recompiles.
+find_path(NASCTL_GLOO_INCLUDE gloo/algorithm.h)
+find_file(NASCTL_C10D_GLOO_HEADER torch/csrc/distributed/c10d/ProcessGroupGloo.hpp PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+find_file(NASCTL_C10D_GLOO_HEADER torch/csrc/distributed/c10d/ProcessGroupGloo.hpp)
+option(NASCTL_WITH_GLOO "Multi-process training on CPUs through c10d's Gloo backend" ON)
+set(NASCTL_DIST_DEFINITIONS "")
+if(NASCTL_WITH_GLOO AND NASCTL_GLOO_INCLUDE AND NASCTL_C10D_GLOO_HEADER)
+  list(APPEND NASCTL_DIST_DEFINITIONS USE_C10D_GLOO)
+  target_include_directories(nasctl_torch PRIVATE ${NASCTL_GLOO_INCLUDE})
+elseif(NASCTL_WITH_GLOO)
+  message(WARNING "gloo headers (libgloo-dev) or c10d's ProcessGroupGloo.hpp not found: multi-process CPU training disabled")
+endif()
+find_file(NASCTL_C10D_NCCL_HEADER torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+if(NASCTL_C10D_NCCL_HEADER AND (TARGET c10_cuda OR TORCH_CUDA_LIBRARIES))
+  list(APPEND NASCTL_DIST_DEFINITIONS USE_C10D_NCCL)
+endif()
+set_source_files_properties(${PROJECT_SOURCE_DIR}/src/train/distributed.cpp PROPERTIES COMPILE_DEFINITIONS "${NASCTL_DIST_DEFINITIONS}")

@@ -1,0 +1,91 @@
+// float32 export against LibTorch: the lowered model in the reference interpreter and in the real
+// TFLite runtime computes what GraphNet computes.
+#include <gtest/gtest.h>
+
+#include "export_fixtures.h"
+#include "nasctl/export/reference.h"
+#include "nasctl/graph/zoo.h"
+#include "nasctl/space/lower.h"
+#include "nasctl/space/search_space.h"
+#include "tflite_runtime.h"
+
+namespace nasctl::testing {
+namespace {
+
+using exporter::lower_to_tflite;
+using graph::Activation;
+using graph::GraphBuilder;
+using graph::Padding;
+
+// Every graph op and activation, with the padding cases TFLite's SAME cannot express.
+graph::Graph every_op_graph() {
+  GraphBuilder b("every_op", {16, 16, 3});
+  std::string x = b.conv_bn("input", 16, 3, 2, Activation::kRelu6);              // stride 2, even: PAD + VALID
+  std::string d = b.depthwise_bn(x, 5, 1, Activation::kHardSwish);                // HARD_SWISH
+  std::string g = b.conv(d, 16, 1, 1, Activation::kNone, Padding::kSame, 4);     // grouped: SPLIT + CONCAT
+  std::string s = b.channel_shuffle(g, 4);
+  std::string bn = b.batch_norm(s, Activation::kSwish);                           // standalone BN
+  std::string mp = b.max_pool(bn, 3, 2);                                          // swish can be < 0: PADV2
+  std::string ap = b.avg_pool(mp, 3, 2);                                          // excluded padding: MUL map
+  std::string se = b.global_avg_pool(ap);
+  se = b.conv(se, 8, 1, 1, Activation::kRelu, Padding::kSame, 1, true);
+  se = b.conv(se, 16, 1, 1, Activation::kHardSigmoid, Padding::kSame, 1, true);  // bias +3, RELU6, MUL
+  std::string scaled = b.mul(ap, se);
+  std::string sig = b.activation(scaled, Activation::kSigmoid);
+  std::string hs = b.activation(scaled, Activation::kHardSigmoid);                // ADD + RELU6, MUL
+  std::string sum = b.add({scaled, sig, hs}, Activation::kRelu);                  // ADD chain
+  std::string cat = b.concat({sum, scaled});
+  std::string padded = b.pad(cat, 1, 0, 0, 1);
+  std::string pooled = b.max_pool(padded, 2, 1, Padding::kValid);
+  std::string flat = b.flatten(pooled);
+  std::string fc = b.fully_connected(flat, 24, Activation::kNone, false);
+  std::string fbn = b.batch_norm(fc, Activation::kRelu);                          // folded into the FC
+  std::string logits = b.fully_connected(fbn, 10);
+  std::string probs = b.softmax(logits);
+  return b.build(std::vector<std::string>{logits, probs});
+}
+
+void expect_reference_matches_graph_net(const graph::Graph& graph, uint64_t seed, double tolerance) {
+  nn::GraphNet net = seeded_net(graph, seed);
+  torch::Tensor x = seeded_input(graph, 4, seed);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> expected = net->forward_all(x);
+  exporter::LoweredModel lowered = lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  std::vector<torch::Tensor> got = exporter::run_reference(lowered.model, to_nhwc(x));
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    torch::Tensor want = expected[i].dim() == 4 ? to_nhwc(expected[i]) : expected[i];
+    EXPECT_LE(relative_max_diff(got[i].reshape(want.sizes()), want), tolerance) << graph.name << " output " << i;
+  }
+}
+
+TEST(LoweringTest, ReferenceInterpreterMatchesGraphNetOnEveryOp) {
+  expect_reference_matches_graph_net(every_op_graph(), 1, 1e-5);
+}
+
+// Runs `graph` with seeded weights in LibTorch and in the TFLite runtime; returns max relative diff.
+double tflite_vs_graph_net(const graph::Graph& graph, uint64_t seed, int samples) {
+  nn::GraphNet net = seeded_net(graph, seed);
+  torch::Tensor x = seeded_input(graph, samples, seed);
+  torch::NoGradGuard no_grad;
+  torch::Tensor expected = net->forward(x);
+  exporter::LoweredModel lowered = lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  torch::Tensor nhwc = to_nhwc(x);
+  std::string out = run_tflite(exporter::serialize_tflite(lowered.model),
+                               std::string(static_cast<const char*>(nhwc.data_ptr()), nhwc.numel() * sizeof(float)));
+  std::vector<float> values = from_bytes<float>(out);
+  // The first output of every sample (a model with two outputs writes both per sample).
+  int64_t per_sample = values.size() / samples;
+  torch::Tensor all = torch::from_blob(values.data(), {samples, per_sample}).clone();
+  torch::Tensor want = expected.dim() == 4 ? to_nhwc(expected).reshape({samples, -1}) : expected;
+  torch::Tensor got = all.narrow(1, 0, want.size(1));
+  return relative_max_diff(got, want);
+}
+
+TEST(FloatExportTest, EveryOpMatchesLibTorchInTfliteRuntime) {
+  SKIP_WITHOUT_TFLITE_RUNTIME();
+  EXPECT_LE(tflite_vs_graph_net(every_op_graph(), 2, 3), 1e-4);
+}
+
+}  // namespace
+}  // namespace nasctl::testing
