@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <sstream>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "dataset_impl.h"
 #include "nasctl/core/error.h"
@@ -88,26 +87,24 @@ std::vector<std::string> read_labels_file(const std::string& path, const std::ve
     if (!line.empty() && line[0] != '#') lines.push_back(line);
   }
   if (lines.empty()) throw Error("labels file " + path + " has no entries");
-  const std::unordered_set<std::string> known(keys.begin(), keys.end());
+  // "folder_name class name" lines (extra entries allowed, as a full synset list for a subset of
+  // classes) when every class folder starts a line; otherwise one name per line.
   std::unordered_map<std::string, std::string> mapping;
-  bool keyed = true;
   for (const auto& line : lines) {
     const std::string key = split_words(line)[0];
-    if (!known.count(key)) {
-      keyed = false;
-      break;
-    }
     const std::string name = trim(line.substr(key.size()));
-    mapping[key] = name.empty() ? key : name;
+    mapping.emplace(key, name.empty() ? key : name);
   }
+  const bool keyed = std::all_of(keys.begin(), keys.end(), [&](const std::string& key) { return mapping.count(key) > 0; });
   if (keyed) {
     std::vector<std::string> names;
-    for (const auto& key : keys) {
-      auto it = mapping.find(key);
-      if (it == mapping.end()) throw Error("labels file " + path + " has no entry for class folder '" + key + "'");
-      names.push_back(it->second);
-    }
+    for (const auto& key : keys) names.push_back(mapping.at(key));
     return names;
+  }
+  const bool some_keyed = std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return mapping.count(key) > 0; });
+  if (some_keyed && lines.size() != keys.size()) {
+    for (const auto& key : keys)
+      if (!mapping.count(key)) throw Error("labels file " + path + " has no entry for class folder '" + key + "'");
   }
   if (lines.size() != keys.size())
     throw Error("labels file " + path + " has " + std::to_string(lines.size()) + " names, but the data has " +

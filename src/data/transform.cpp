@@ -74,6 +74,24 @@ void emit(const TransformOptions& options, const CropPlan& plan, const std::vect
   }
 }
 
+// torchvision's Resize(int(input_size / crop_ratio)) + CenterCrop(input_size), with the same integer
+// sizes and rounding, expressed as one region of the source image.
+void center_crop(const TransformOptions& options, int width, int height, CropPlan* plan) {
+  const int size = options.input_size;
+  const int shorter = static_cast<int>(options.input_size / options.crop_ratio + 1e-9);
+  const bool wide = width >= height;
+  const int resized_w = wide ? static_cast<int>(static_cast<int64_t>(shorter) * width / height) : shorter;
+  const int resized_h = wide ? shorter : static_cast<int>(static_cast<int64_t>(shorter) * height / width);
+  // Python's round() (ties to even), as torchvision's CenterCrop.
+  const double left = std::nearbyint((resized_w - size) / 2.0);
+  const double top = std::nearbyint((resized_h - size) / 2.0);
+  const double sx = static_cast<double>(width) / resized_w, sy = static_cast<double>(height) / resized_h;
+  plan->x = left * sx;
+  plan->y = top * sy;
+  plan->width = size * sx;
+  plan->height = size * sy;
+}
+
 }  // namespace
 
 const char* augment_name(Augment augment) {
@@ -240,12 +258,7 @@ CropPlan plan_crop(const TransformOptions& options, int width, int height, uint6
     plan.shift_x = static_cast<int>(rng.below(2 * options.pad + 1)) - options.pad;
     plan.shift_y = static_cast<int>(rng.below(2 * options.pad + 1)) - options.pad;
   } else {
-    // Resize the shorter side to input_size / crop_ratio, center-crop input_size: in source pixels a
-    // centered square of crop_ratio times the shorter side.
-    const double side = std::min(width, height) * options.crop_ratio;
-    plan.x = (width - side) / 2.0;
-    plan.y = (height - side) / 2.0;
-    plan.width = plan.height = side;
+    center_crop(options, width, height, &plan);
   }
   plan.flip = options.train && options.flip && rng.uniform() < 0.5;
   return plan;

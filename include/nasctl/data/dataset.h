@@ -35,7 +35,7 @@ struct DataOptions {
   ///    listed, extra entries are allowed;
   ///  - one name per line, in class-index order (sorted folder names, IDX label values); the
   ///    number of lines must equal the number of classes.
-  /// The first form is used when the first word of every line is a class folder of the data.
+  /// The first form is used when every class folder starts a line.
   std::string labels_file;
 };
 

@@ -50,8 +50,10 @@ struct TransformOptions {
   bool flip = true;
   /// Zero padding of kCropFlip in output pixels; default 4 (at input 32; use ~input_size / 8).
   int pad = 4;
-  /// Evaluation: resize the shorter side to input_size / crop_ratio, then center-crop input_size;
-  /// default 0.875 (ImageNet). 1.0 = resize the shorter side to input_size (whole square images).
+  /// Evaluation: resize the shorter side to int(input_size / crop_ratio), then center-crop
+  /// input_size, with torchvision's integer sizes and rounding (Resize + CenterCrop), computed as one
+  /// resampling of the equivalent source region; default 0.875 (ImageNet: 256 -> 224). 1.0 = resize
+  /// the shorter side to input_size (square images: the whole image).
   double crop_ratio = 0.875;
   /// Per-channel mean and std on the 0..1 scale: out = (pixel / 255 - mean) / std. Default empty =
   /// ImageNet's (0.485, 0.456, 0.406) / (0.229, 0.224, 0.225) for 3 channels, and their luma
