@@ -176,11 +176,14 @@ Work op_work(const HardwareProfile& hw, const Node& n) {
       w.cpu_macs = double(n.macs);
       return w;
     }
+    // Max pooling is a running compare; average pooling (padding excluded from the count) needs a
+    // per-position divisor and a requantisation, and is measurably slower on the Edge TPU.
     case Op::kMaxPool2d:
+      return element_work(out * n.kernel_h * n.kernel_w, hw.maxpool_ops_per_cycle, clock);
     case Op::kAvgPool2d:
-      return element_work(out * n.kernel_h * n.kernel_w, hw.pool_ops_per_cycle, clock);
+      return element_work(out * n.kernel_h * n.kernel_w, hw.avgpool_ops_per_cycle, clock);
     case Op::kGlobalAvgPool:
-      return element_work(double(n.input_shapes[0].elements()), hw.pool_ops_per_cycle, clock);
+      return element_work(double(n.input_shapes[0].elements()), hw.avgpool_ops_per_cycle, clock);
     case Op::kAdd:
       return element_work(out * double(n.input_shapes.size()), hw.elementwise_ops_per_cycle, clock);
     case Op::kMul:
@@ -239,7 +242,9 @@ double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) cons
       continue;
     }
     Work w = op_work(hw, node);
-    const int passes = activation_passes(s.activation[size_t(i)]);
+    // Extra element-wise passes for an activation the compiler cannot fuse into this op (an
+    // activation op's own function is already its work).
+    const int passes = node.op == Op::kActivation ? 0 : activation_passes(s.activation[size_t(i)]);
     const double out = double(node.output.elements());
     double bytes = activation_bytes(node) + 2.0 * passes * out;
     int64_t params = node.param_bytes_int8 + s.extra_params[size_t(i)];

@@ -12,7 +12,7 @@
 namespace nasctl::latency {
 
 /// Number of constants in a profile (the entries of profile_params()).
-constexpr size_t kProfileParamCount = 16;
+constexpr size_t kProfileParamCount = 17;
 
 /// The constants. Defaults are the coral-devboard values before calibration (nominal hardware
 /// figures where they are published, rough guesses where they are fitted).
@@ -30,7 +30,8 @@ struct HardwareProfile {
   double tile_setup_cycles = 64;           ///< cycles per weight-tile pass (weight shift-in, fill, drain)
   double conv_efficiency = 0.5;            ///< fraction of systolic cycles that do useful work
   double depthwise_macs_per_cycle = 256;   ///< depthwise conv throughput (MAC/cycle)
-  double pool_ops_per_cycle = 8;           ///< pooling window elements per cycle
+  double avgpool_ops_per_cycle = 8;        ///< average-pool (and global mean) window elements per cycle
+  double maxpool_ops_per_cycle = 16;       ///< max-pool window elements per cycle
   double elementwise_ops_per_cycle = 8;    ///< element-wise input elements per cycle (add, mul, ...)
   double onchip_bandwidth = 5e9;           ///< activation traffic to on-chip memory (B/s)
   double op_overhead_s = 1e-6;             ///< fixed cost per op (s)
@@ -64,7 +65,7 @@ struct ProfileParam {
   bool integer;
 };
 
-/// The constants in file order (16 of them).
+/// The constants in file order (kProfileParamCount of them).
 const std::vector<ProfileParam>& profile_params();
 /// Index of `key` in profile_params(), or -1.
 int profile_param_index(const std::string& key);
