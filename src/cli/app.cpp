@@ -18,6 +18,7 @@ using Register = void (*)(CLI::App&, const GlobalOptions&);
 const Register kCommands[] = {
     add_space_command,
     add_models_command,
+    add_latency_command,
 };
 
 void setup_logging(const std::string& level) {
