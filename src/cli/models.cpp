@@ -7,6 +7,7 @@
 #include "cli/format.h"
 #include "nasctl/core/error.h"
 #include "nasctl/graph/graph_json.h"
+#include "nasctl/graph/nb201.h"
 #include "nasctl/graph/zoo.h"
 #include "nasctl/space/network_source.h"
 
@@ -15,8 +16,10 @@ namespace {
 
 struct ModelsOptions {
   std::string show;                 ///< --show NAME: print graph v1 JSON
+  std::string nb201;                ///< --nb201 ARCH_STR: print the NAS-Bench-201 network as graph v1 JSON
   bool summary = false;             ///< --summary [NAME]: per-node table
   space::NetworkSource source;      ///< NAME / --graph / --arch for --summary
+  std::string positional;           ///< NAME given as a positional argument: implies --summary
   int input_size = 0;               ///< --input-size; default 0 = the network's own
   int classes = 1000;               ///< --classes; default 1000
   bool json = false;                ///< --json
@@ -90,6 +93,13 @@ void run_models(ModelsOptions o) {
   if (o.classes <= 0) throw Error("--classes must be > 0, but got " + std::to_string(o.classes));
   o.source.zoo.input_size = o.input_size;
   o.source.zoo.classes = o.classes;
+  if (!o.nb201.empty()) {
+    graph::Nb201Options nb;  // the LatBench network: 32x32 input, 10 classes unless given
+    if (o.input_size > 0) nb.input_size = o.input_size;
+    if (o.classes != 1000) nb.classes = o.classes;
+    std::cout << graph::graph_to_json(graph::nb201_graph(o.nb201, nb)).dump(2) << "\n";
+    return;
+  }
   if (!o.show.empty()) {
     space::NetworkSource source = o.source;
     source.model = o.show;
@@ -112,17 +122,25 @@ void add_models_command(CLI::App& app, const GlobalOptions& /*global*/) {
   auto options = std::make_shared<ModelsOptions>();
   CLI::App* cmd = app.add_subcommand("models", "List the model zoo, print a network as graph JSON, or summarise it");
   cmd->add_option("--show", options->show, "Print zoo network NAME as graph v1 JSON");
+  cmd->add_option("--nb201", options->nb201, "Print a NAS-Bench-201 arch string's network (LatBench's, 10 classes) as graph v1 JSON");
   cmd->add_option("--summary", options->source.model,
                   "Per-node table (id, op, output shape, MACs, params) and totals of zoo network NAME, "
                   "or of --graph FILE / --arch FILE")
       ->expected(0, 1);
+  cmd->add_option("model", options->positional, "Zoo network to summarise (same as --summary NAME)");
   cmd->add_option("--graph", options->source.graph_file, "graph v1 JSON file (with --summary)");
   cmd->add_option("--arch", options->source.arch_file, "ArchSpec JSON file (with --summary)");
   cmd->add_option("--input-size", options->input_size, "Square input size (default: the network's own)");
   cmd->add_option("--classes", options->classes, "Classifier outputs")->capture_default_str();
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->callback([options, cmd] {
-    options->summary = cmd->get_option("--summary")->count() > 0;
+    options->summary = cmd->get_option("--summary")->count() > 0 || !options->positional.empty();
+    if (!options->positional.empty()) {
+      if (!options->source.model.empty() && options->source.model != options->positional) {
+        throw Error("models: two networks given: \"" + options->source.model + "\" and \"" + options->positional + "\"");
+      }
+      options->source.model = options->positional;
+    }
     run_models(*options);
   });
 }
