@@ -5,11 +5,17 @@
 /// returns [N, C] logits. Parameters are registered per node id ("conv_3.weight", "bn_4.bias",
 /// "bn_4.running_mean", ...), so checkpoints, the exporter and BN folding address them by node.
 /// Reshape/flatten permute to NHWC first, so that graph semantics (NHWC element order) hold.
+/// "same" padding is the Graph's: (k - 1) / 2 before, output ceil(in / stride) (extra padding
+/// after, explicit where PyTorch's symmetric padding cannot express it); avg pools exclude the
+/// padding from the count (count_include_pad = false), as TFLite does; max pools pad with -inf.
+/// Every node's output shape equals the Graph's inferred shape.
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "nasctl/graph/graph.h"
 
@@ -26,14 +32,24 @@ struct GraphNetOptions {
 
 class GraphNetImpl : public torch::nn::Module {
  public:
-  /// Builds the modules of `graph` (finalized if it is not) and initialises them from `seed`:
-  /// convs Kaiming-normal (fan_out), BN gamma 1 / beta 0, linear N(0, 0.01), biases 0.
+  /// Builds the modules of `graph` (finalized if it is not) and initialises them from `seed`, on
+  /// the CPU with a private generator (so the weights depend only on the graph and the seed, not on
+  /// the device or on other code drawing random numbers), node by node in topological order:
+  /// convs Kaiming-normal (fan_out = out_channels x kh x kw, as torchvision), BN gamma 1 / beta 0,
+  /// fully_connected N(0, 0.01), biases 0.
   explicit GraphNetImpl(graph::Graph graph, GraphNetOptions options = {});
 
   /// x: [N, C, H, W] float. Returns the first graph output ([N, C] for 1x1xC outputs).
   torch::Tensor forward(torch::Tensor x);
   /// Every graph output, in Graph::outputs order.
   std::vector<torch::Tensor> forward_all(torch::Tensor x);
+  /// The output of every node, indexed like Graph::nodes, in NCHW (1x1xC vectors as [N, C, 1, 1]).
+  /// For tests and for calibrating activation ranges (int8 export); keeps every activation alive.
+  std::vector<torch::Tensor> forward_every_node(torch::Tensor x);
+
+  /// The module of node `id` (torch::nn::Conv2d, BatchNorm2d or Linear), or nullptr for ops
+  /// without parameters. Throws Error when the graph has no node `id`.
+  std::shared_ptr<torch::nn::Module> node_module(const std::string& id) const;
 
   const graph::Graph& graph() const { return graph_; }
   /// Registered name of a node's module (node id with '.' replaced by '_').
@@ -44,7 +60,11 @@ class GraphNetImpl : public torch::nn::Module {
  private:
   graph::Graph graph_;
   GraphNetOptions options_;
+  std::vector<torch::Tensor> run(torch::Tensor x, bool keep_all);
+  torch::Tensor run_node(size_t index, const std::vector<torch::Tensor>& inputs);
+
   std::vector<std::shared_ptr<torch::nn::Module>> modules_;  // per node (nullptr for parameter-free ops)
+  std::vector<int> last_use_;  // per node: index of the last node reading it (outputs: nodes.size())
   torch::nn::Dropout dropout_{nullptr};
   int last_fc_ = -1;
 };
