@@ -6,27 +6,13 @@
 
 #include "nasctl/core/files.h"
 #include "nasctl/space/search_space.h"
-#include "support.h"
+#include "cli_support.h"
 
 namespace nasctl {
 namespace {
 
-struct Result {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-Result run_nasctl(const std::string& args) {
-  testing::TempDir dir;
-  std::string command = std::string(NASCTL_BINARY) + " " + args + " > " + dir.file("out") + " 2> " + dir.file("err");
-  int status = std::system(command.c_str());
-  Result r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(dir.file("out"));
-  r.err = read_file(dir.file("err"));
-  return r;
-}
+using Result = testing::CommandResult;
+using testing::run_nasctl;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -37,7 +23,7 @@ std::vector<std::string> lines(const std::string& text) {
 
 TEST(SpaceCommand, ShowsDecisionsAndSize) {
   Result r = run_nasctl("space");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("space: tiny (configs/spaces/tiny.json)"), std::string::npos);
   EXPECT_NE(r.out.find("21 decisions:"), std::string::npos);
   EXPECT_NE(r.out.find("stage1/layer1/type        ibn | fused_ibn | skip"), std::string::npos) << r.out;
@@ -49,7 +35,7 @@ TEST(SpaceCommand, ShowsDecisionsAndSize) {
 
 TEST(SpaceCommand, JsonDecisionTable) {
   Result r = run_nasctl("space --space mobilenet_v3_like --json");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   Json j = Json::parse(r.out);
   space::SearchSpace sp = space::SearchSpace::load("mobilenet_v3_like");
   EXPECT_EQ(j["name"], "mobilenet_v3_like");
@@ -62,7 +48,7 @@ TEST(SpaceCommand, JsonDecisionTable) {
 
 TEST(SpaceCommand, SamplesAreArchSpecsOfTheSpaceAndFollowTheSeed) {
   Result a = run_nasctl("space --sample 4 --seed 5");
-  ASSERT_EQ(a.rc, 0) << a.err;
+  ASSERT_EQ(a.exit_code, 0) << a.err;
   std::vector<std::string> arch_lines = lines(a.out);
   ASSERT_EQ(arch_lines.size(), 4u);
   space::SearchSpace sp = space::SearchSpace::load("tiny");
@@ -76,7 +62,7 @@ TEST(SpaceCommand, SamplesAreArchSpecsOfTheSpaceAndFollowTheSeed) {
 
 TEST(SpaceCommand, ListsBuiltInSpaces) {
   Result r = run_nasctl("space --list");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* name : {"edgetpu", "mobilenet_v3_like", "proxylessnas", "tiny"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
@@ -84,7 +70,7 @@ TEST(SpaceCommand, ListsBuiltInSpaces) {
 
 TEST(SpaceCommand, BadInputExitsTwoWithOneLine) {
   Result r = run_nasctl("space --space no_such_space");
-  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "nasctl: error: no_such_space: no such file, and not a built-in spaces config (built-in: edgetpu, "
                    "mobilenet_v3_like, proxylessnas, tiny)\n");
   testing::TempDir dir;
@@ -92,10 +78,10 @@ TEST(SpaceCommand, BadInputExitsTwoWithOneLine) {
   bad["stages"][2]["layers"] = 0;
   write_file_atomic(dir.file("bad.json"), bad.dump());
   Result b = run_nasctl("space --space " + dir.file("bad.json"));
-  EXPECT_EQ(b.rc, 2);
+  EXPECT_EQ(b.exit_code, 2);
   EXPECT_EQ(b.err, "nasctl: error: " + dir.file("bad.json") + ": stages[2].layers must be >= 1, but got 0\n");
   Result s = run_nasctl("space --sample -2");
-  EXPECT_EQ(s.rc, 2);
+  EXPECT_EQ(s.exit_code, 2);
   EXPECT_EQ(s.err, "nasctl: error: --sample must be >= 0, but got -2\n");
 }
 
