@@ -19,6 +19,7 @@ const Register kCommands[] = {
     add_space_command,
     add_models_command,
     add_latency_command,
+    add_search_command,
 };
 
 void setup_logging(const std::string& level) {

@@ -22,6 +22,7 @@ int run(int argc, char** argv);
 void add_space_command(CLI::App& app, const GlobalOptions& global);
 void add_models_command(CLI::App& app, const GlobalOptions& global);
 void add_latency_command(CLI::App& app, const GlobalOptions& global);
+void add_search_command(CLI::App& app, const GlobalOptions& global);
 
 /// Sets up spdlog (stderr) and LibTorch threads from the global flags; called before any command.
 void apply_global_options(const GlobalOptions& global);

@@ -1,0 +1,34 @@
+#pragma once
+// The files of a search run that need no LibTorch: metrics.jsonl lines, arch.json, search.svg.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nasctl/core/json.h"
+#include "nasctl/search/controller.h"
+#include "nasctl/search/search.h"
+#include "nasctl/space/search_space.h"
+
+namespace nasctl::search {
+
+/// Lines of RUN_DIR/metrics.jsonl with "step" <= `max_step` (a resumed run repeats the rest); a
+/// missing file is empty, a torn last line (the process died while writing it) is dropped.
+std::vector<Json> read_metrics_lines(const std::string& path, int64_t max_step);
+
+/// Appends one line to metrics.jsonl and flushes it.
+void append_metrics_line(const std::string& path, const Json& line);
+
+/// Per decision: name, kind, choices, probabilities, the chosen index and whether it is active.
+Json decisions_json(const space::SearchSpace& space, const LogitTable& probabilities, const std::vector<int>& chosen);
+
+/// arch.json: {"format": "nasctl.search_result", "version": 1, "arch": <ArchSpec>, "latency_ms",
+/// "target_ms", "hardware", "on_edgetpu", "indices", "steps", "decisions": [...]}.
+Json result_json(const SearchResult& result, const space::SearchSpace& space);
+
+/// search.svg: reward, baseline and Q against step; sampled and most likely latency against the
+/// target; then one small panel per decision with the probability of each choice over time.
+void write_search_svg(const std::string& path, const std::vector<Json>& metrics, const space::SearchSpace& space,
+                      double target_ms, const std::string& title);
+
+}  // namespace nasctl::search

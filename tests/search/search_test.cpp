@@ -1,0 +1,228 @@
+// The search loop end to end on the tiny space and Fashion-MNIST, with few steps and small batches:
+// the run's files, bitwise-identical --resume, a target below the fastest architecture, a
+// diverging run, and two processes on c10d.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "nasctl/core/files.h"
+#include "nasctl/latency/hardware_profile.h"
+#include "nasctl/nn/tensor_archive.h"
+#include "nasctl/search/arch_latency.h"
+#include "nasctl/search/search.h"
+#include "nasctl/space/arch_spec.h"
+#include "nasctl/space/search_space.h"
+#include "support.h"
+
+namespace nasctl::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+SearchOptions small_options(const std::string& out) {
+  SearchOptions o;
+  o.space = "tiny";
+  o.data = "fashion-mnist";
+  o.hardware = "coral-usb3";
+  o.target_ms = 0.45;
+  o.steps = 8;
+  o.batch_size = 16;
+  o.workers = 0;
+  o.checkpoint_every = 4;
+  o.out = out;
+  return o;
+}
+
+SearchControl quiet(int64_t stop_after = 0) {
+  SearchControl c;
+  c.progress = ProgressMode::kDisabled;
+  c.stop_after_steps = stop_after;
+  return c;
+}
+
+std::vector<Json> read_lines(const std::string& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(parse_json(line, path));
+  return out;
+}
+
+TEST(Search, WritesTheRunFilesAndTheMostLikelyArchitecture) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  SearchResult r = run_search(o, quiet());
+  EXPECT_EQ(r.steps, 8);
+
+  // config.json: the resolved options, the data split (validation carved from the training data).
+  Json config = load_json_file(tmp.file("run/config.json"));
+  EXPECT_EQ(config["search"]["steps"], 8);
+  EXPECT_EQ(config["resolved"]["train_samples"].get<int>() + config["resolved"]["val_samples"].get<int>(), 60000);
+  EXPECT_NEAR(config["resolved"]["val_samples"].get<double>(), 6000, 20);
+
+  std::vector<Json> metrics = read_lines(tmp.file("run/metrics.jsonl"));
+  ASSERT_EQ(metrics.size(), 8u);
+  for (const char* key : {"loss", "q", "reward", "latency_ms", "entropy", "most_likely", "most_likely_latency_ms"}) {
+    EXPECT_TRUE(metrics.back().contains(key)) << key;
+  }
+  EXPECT_FALSE(metrics[1]["rl"].get<bool>());  // RL starts after 25% of 8 steps
+  EXPECT_TRUE(metrics[2]["rl"].get<bool>());
+  EXPECT_TRUE(metrics[2]["baseline"].is_number());
+  EXPECT_DOUBLE_EQ(metrics[0]["op_warmup_p"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(metrics[2]["op_warmup_p"].get<double>(), 0.0);
+  // TuNAS's absolute reward of the logged Q and latency.
+  const Json& m = metrics[5];
+  EXPECT_NEAR(m["reward"].get<double>(),
+              m["q"].get<double>() - 0.1 * std::abs(m["latency_ms"].get<double>() / 0.45 - 1.0), 1e-9);
+
+  // arch.json is an ArchSpec document of the space; its latency is the latency model's.
+  space::ArchSpec arch = space::load_arch_file(tmp.file("run/arch.json"));
+  space::SearchSpace space = space::SearchSpace::load("tiny");
+  EXPECT_EQ(space.encode(arch), r.indices);
+  ArchLatency latency(space, latency::load_hardware_profile("coral-usb3"));
+  EXPECT_NEAR(latency.latency_ms(r.indices), r.latency_ms, 1e-12);
+  Json result = load_json_file(tmp.file("run/arch.json"));
+  EXPECT_EQ(result["decisions"].size(), space.decisions().size());
+  EXPECT_TRUE(fs::exists(tmp.file("run/search.svg")));
+  EXPECT_TRUE(fs::exists(search_checkpoint_path(tmp.file("run"))));
+
+  // A second search into the same folder is refused; nothing there is touched.
+  EXPECT_THROW_MSG(run_search(o, quiet()), "already holds a search; continue it with --resume");
+}
+
+TEST(Search, ResumeContinuesBitwiseIdentically) {
+  testing::TempDir tmp;
+  SearchOptions whole = small_options(tmp.file("whole"));
+  run_search(whole, quiet());
+
+  SearchOptions part = small_options(tmp.file("part"));
+  try {
+    run_search(part, quiet(/*stop_after=*/6));  // killed after step 6; last checkpoint at step 4
+    ADD_FAILURE() << "expected the run to stop";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stopped after 6 steps"), std::string::npos) << e.what();
+  }
+  part.resume = true;
+  run_search(part, quiet());
+
+  nn::TensorArchive a = nn::load_archive(search_checkpoint_path(tmp.file("whole")));
+  nn::TensorArchive b = nn::load_archive(search_checkpoint_path(tmp.file("part")));
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    ASSERT_EQ(a.tensors[i].first, b.tensors[i].first);
+    EXPECT_TRUE(torch::equal(a.tensors[i].second, b.tensors[i].second)) << a.tensors[i].first;
+  }
+  EXPECT_EQ(a.meta["controller"], b.meta["controller"]);
+  EXPECT_EQ(a.meta["baseline"], b.meta["baseline"]);
+  EXPECT_EQ(a.meta["step"], 8);
+  std::vector<Json> ma = read_lines(tmp.file("whole/metrics.jsonl")), mb = read_lines(tmp.file("part/metrics.jsonl"));
+  ASSERT_EQ(ma.size(), mb.size());  // the steps after the checkpoint are not logged twice
+  for (size_t i = 0; i < ma.size(); ++i) {
+    ma[i].erase("elapsed_s");
+    mb[i].erase("elapsed_s");
+    EXPECT_EQ(ma[i], mb[i]) << "step " << i + 1;
+  }
+  EXPECT_EQ(read_file(tmp.file("whole/arch.json")), read_file(tmp.file("part/arch.json")));
+
+  // Resuming with another config is refused, naming the key.
+  SearchOptions changed = part;
+  changed.batch_size = 32;
+  EXPECT_THROW_MSG(run_search(changed, quiet()), "the run was started with another batch_size");
+  SearchOptions missing = small_options(tmp.file("nothing"));
+  missing.resume = true;
+  EXPECT_THROW_MSG(run_search(missing, quiet()), "holds no search checkpoint");
+}
+
+TEST(Search, TargetBelowTheFastestArchitectureFailsBeforeTraining) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  o.target_ms = 0.01;
+  EXPECT_THROW_MSG(run_search(o, quiet()), "is below the fastest architecture of space 'tiny' on coral-usb3");
+  EXPECT_THROW_MSG(run_search(o, quiet()), "the minimum reachable latency is 0.3");
+  EXPECT_FALSE(fs::exists(tmp.file("run")));  // nothing written
+}
+
+TEST(Search, DivergingRunStopsAndKeepsTheLastGoodCheckpoint) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  o.supernet.lr = 1e30;
+  o.supernet.grad_clip = 0;
+  o.checkpoint_every = 1;
+  std::string message;
+  try {
+    run_search(o, quiet());
+  } catch (const Error& e) {
+    message = e.what();
+    EXPECT_EQ(e.kind(), Error::Kind::kRuntime);
+  }
+  ASSERT_NE(message.find("search diverged at step"), std::string::npos) << message;
+  EXPECT_NE(message.find("not finite"), std::string::npos) << message;
+  // The checkpoint holds the last finite state.
+  nn::TensorArchive ckpt = nn::load_archive(search_checkpoint_path(tmp.file("run")));
+  int64_t step = ckpt.meta["step"].get<int64_t>();
+  EXPECT_NE(message.find("last good checkpoint (step " + std::to_string(step) + ")"), std::string::npos) << message;
+  for (const auto& [name, t] : ckpt.tensors) {
+    if (t.is_floating_point()) EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
+  }
+}
+
+TEST(Search, BadInputNamesTheKey) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  o.space = tmp.file("missing_space.json");
+  EXPECT_THROW_MSG(run_search(o, quiet()), "missing_space.json");
+  o = small_options(tmp.file("run"));
+  o.steps = 0;
+  EXPECT_THROW_MSG(run_search(o, quiet()), "search.steps must be > 0, but got 0");
+  o = small_options(tmp.file("run"));
+  o.hardware = "coral-usb9";
+  EXPECT_THROW_MSG(run_search(o, quiet()), "coral-usb9");
+}
+
+// Two processes on c10d (Gloo on 127.0.0.1): each samples its own architectures; the run finishes
+// on both, and rank 0 writes the results.
+TEST(Search, TwoProcessesOnGloo) {
+  testing::TempDir tmp;
+  int port = 29650 + static_cast<int>(::getpid() % 200);
+  pid_t pids[2];
+  for (int rank = 0; rank < 2; ++rank) {
+    pids[rank] = ::fork();
+    ASSERT_GE(pids[rank], 0);
+    if (pids[rank] == 0) {
+      ::setenv("RANK", std::to_string(rank).c_str(), 1);
+      ::setenv("WORLD_SIZE", "2", 1);
+      ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+      ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+      ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+      int code = 0;
+      try {
+        SearchOptions o = small_options(tmp.file("run"));
+        o.steps = 4;
+        run_search(o, quiet());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "rank %d: %s\n", rank, e.what());
+        code = 1;
+      }
+      ::_exit(code);
+    }
+  }
+  for (int rank = 0; rank < 2; ++rank) {
+    int status = 0;
+    ::waitpid(pids[rank], &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "rank " << rank;
+  }
+  std::vector<Json> metrics = read_lines(tmp.file("run/metrics.jsonl"));
+  EXPECT_EQ(metrics.size(), 4u);
+  Json config = load_json_file(tmp.file("run/config.json"));
+  EXPECT_EQ(config["resolved"]["world_size"], 2);
+  EXPECT_TRUE(fs::exists(tmp.file("run/arch.json")));
+}
+
+}  // namespace
+}  // namespace nasctl::search
