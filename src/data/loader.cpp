@@ -65,6 +65,33 @@ struct Loader::State {
   std::shared_ptr<const std::vector<int64_t>> order;  // the epoch's permutation
   std::map<int64_t, Slot> done;
   std::atomic<int64_t> substituted{0};
+
+  // Image tensors of earlier batches, reused once nothing else references them: a batch of 64 at
+  // 224 px is 38 MB, and fresh allocations cost page faults and zeroing on every batch.
+  std::mutex pool_mutex;
+  std::vector<torch::Tensor> pool;
+  size_t pool_capacity = 0;
+
+  torch::Tensor acquire(const std::vector<int64_t>& shape) {
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex);
+      for (auto it = pool.begin(); it != pool.end(); ++it) {
+        // Only the pool holds it (no batch, view or autograd graph does): safe to overwrite.
+        if (it->use_count() == 1 && it->storage().use_count() == 1 && it->sizes() == shape) {
+          torch::Tensor tensor = std::move(*it);
+          pool.erase(it);
+          return tensor;
+        }
+      }
+    }
+    return torch::empty(shape, torch::kFloat32);
+  }
+
+  void remember(const torch::Tensor& tensor) {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    pool.push_back(tensor);
+    if (pool.size() > pool_capacity) pool.erase(pool.begin());
+  }
 };
 
 Loader::Loader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
@@ -72,6 +99,7 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
   options_.validate();
   options_.transform = resolve_transform(options_.transform, *dataset_);
   if (options_.prefetch == 0) options_.prefetch = 2 * std::max(options_.workers, 1);
+  state_->pool_capacity = static_cast<size_t>(options_.prefetch + options_.workers + 2);
   if (dataset_->size() == 0) throw Error("loader: " + dataset_->describe() + " has no samples");
   if (batches_per_epoch() == 0)
     throw Error("loader: " + dataset_->describe() + " has " + std::to_string(dataset_->size()) +
@@ -137,12 +165,12 @@ std::vector<int64_t> Loader::batch_indices(int64_t epoch, int64_t batch) const {
   return std::vector<int64_t>(order.begin() + begin, order.begin() + end);
 }
 
-namespace {
-
 // Decodes and transforms one batch. An unreadable sample is replaced by the next readable one in
 // dataset order, keeping the original's augmentation seed.
-Batch build_batch(const Dataset& dataset, const LoaderOptions& options, const std::vector<int64_t>& order,
-                  int64_t epoch, int64_t batch_index, std::atomic<int64_t>* substituted) {
+Batch Loader::build(const std::vector<int64_t>& order, int64_t epoch, int64_t batch_index) {
+  const Dataset& dataset = *dataset_;
+  const LoaderOptions& options = options_;
+  State* state = state_.get();
   const auto [begin, end] = rank_slice(options, dataset.size(), batch_index);
   const int64_t n = end - begin;
   const TransformOptions& transform = options.transform;
@@ -150,7 +178,7 @@ Batch build_batch(const Dataset& dataset, const LoaderOptions& options, const st
   Batch batch;
   batch.epoch = epoch;
   batch.batch = batch_index;
-  batch.images = torch::empty({n, transform.channels, transform.input_size, transform.input_size}, torch::kFloat32);
+  batch.images = state->acquire({n, transform.channels, transform.input_size, transform.input_size});
   batch.labels = torch::empty({n}, torch::kInt64);
   batch.indices.resize(n);
   float* images = batch.images.data_ptr<float>();
@@ -167,17 +195,16 @@ Batch build_batch(const Dataset& dataset, const LoaderOptions& options, const st
         if (tries + 1 >= dataset.size())
           throw runtime_error("every image of " + dataset.describe() + " is unreadable (first: " +
                               dataset.sample_name(index) + ")");
-        if (tries == 0) substituted->fetch_add(1);
+        if (tries == 0) state->substituted.fetch_add(1);
         used = (used + 1) % dataset.size();
       }
     }
     labels[k] = dataset.label(used);
     batch.indices[k] = used;
   }
+  state->remember(batch.images);
   return batch;
 }
-
-}  // namespace
 
 void Loader::start_epoch(int64_t epoch, int64_t first_batch) {
   if (epoch < 0) throw Error("loader: epoch must be >= 0, but got " + std::to_string(epoch));
@@ -218,7 +245,7 @@ void Loader::worker() {
     lock.unlock();
     State::Slot slot;
     try {
-      slot.batch = build_batch(*dataset_, options_, *order, epoch, batch_index, &s.substituted);
+      slot.batch = build(*order, epoch, batch_index);
     } catch (...) {
       slot.error = std::current_exception();
     }
@@ -235,7 +262,7 @@ bool Loader::next(Batch& batch) {
   if (!s.started) start_epoch(0);
   if (options_.workers == 0) {
     if (s.next_deliver >= s.end_batch) return false;
-    batch = build_batch(*dataset_, options_, *s.order, s.epoch, s.next_deliver, &s.substituted);
+    batch = build(*s.order, s.epoch, s.next_deliver);
     ++s.next_deliver;
     return true;
   }

@@ -12,23 +12,42 @@ double triangle(double x) {
   return x < 1.0 ? 1.0 - x : 0.0;
 }
 
-// Horizontal pass over source rows [row_begin, row_end): uint8 -> float, C channels.
-template <int C>
-void horizontal(const Image& image, const AxisFilter& fx, int row_begin, int row_end, std::vector<float>* tmp) {
+// Horizontal pass over source rows [row_begin, row_end): uint8 -> float, C channels, T taps (T = 0:
+// taps known only at run time). Fixed C and T let the compiler unroll the inner loops.
+template <int C, int T>
+void horizontal(const Image& image, const AxisFilter& fx, int row_begin, int row_end, float* tmp) {
   const int out_w = fx.out_size;
-  const int taps = fx.taps;
-  tmp->assign(static_cast<size_t>(row_end - row_begin) * out_w * C, 0.0f);
+  const int taps = T > 0 ? T : fx.taps;
+  // Source columns the filter reads, converted to float once per row (a loop the compiler vectorises).
+  const int col_begin = fx.first.front();
+  const int col_end = fx.first.back() + taps;
+  thread_local std::vector<float> row;
+  row.resize(static_cast<size_t>(col_end - col_begin) * C);
   for (int y = row_begin; y < row_end; ++y) {
-    const uint8_t* src = image.row(y);
-    float* dst = tmp->data() + static_cast<size_t>(y - row_begin) * out_w * C;
+    const uint8_t* src = image.row(y) + static_cast<size_t>(col_begin) * C;
+    for (size_t i = 0; i < row.size(); ++i) row[i] = static_cast<float>(src[i]);
+    float* dst = tmp + static_cast<size_t>(y - row_begin) * out_w * C;
     for (int ox = 0; ox < out_w; ++ox) {
-      const uint8_t* s = src + static_cast<size_t>(fx.first[ox]) * C;
+      const float* s = row.data() + static_cast<size_t>(fx.first[ox] - col_begin) * C;
       const float* w = fx.weights.data() + static_cast<size_t>(ox) * taps;
       float acc[C] = {};
       for (int t = 0; t < taps; ++t)
-        for (int c = 0; c < C; ++c) acc[c] += w[t] * static_cast<float>(s[t * C + c]);
+        for (int c = 0; c < C; ++c) acc[c] += w[t] * s[t * C + c];
       for (int c = 0; c < C; ++c) dst[ox * C + c] = acc[c];
     }
+  }
+}
+
+template <int C>
+void horizontal_dispatch(const Image& image, const AxisFilter& fx, int row_begin, int row_end, float* tmp) {
+  switch (fx.taps) {
+    case 1: return horizontal<C, 1>(image, fx, row_begin, row_end, tmp);
+    case 2: return horizontal<C, 2>(image, fx, row_begin, row_end, tmp);
+    case 3: return horizontal<C, 3>(image, fx, row_begin, row_end, tmp);
+    case 4: return horizontal<C, 4>(image, fx, row_begin, row_end, tmp);
+    case 5: return horizontal<C, 5>(image, fx, row_begin, row_end, tmp);
+    case 6: return horizontal<C, 6>(image, fx, row_begin, row_end, tmp);
+    default: return horizontal<C, 0>(image, fx, row_begin, row_end, tmp);
   }
 }
 
@@ -40,30 +59,34 @@ AxisFilter make_axis_filter(int in_size, double start, double length, int out_si
   const double scale = length / out_size;
   const double filter_scale = std::max(scale, 1.0);
   const double support = filter_scale;  // the triangle's support is 1 source pixel, widened when shrinking
-  f.taps = std::min(static_cast<int>(std::ceil(support)) * 2 + 1, in_size);
+  // Each output's window of source pixels with non-zero weight, as PIL computes it.
+  std::vector<int> lo(out_size), hi(out_size);
+  std::vector<double> centers(out_size);
+  f.taps = 1;
+  for (int i = 0; i < out_size; ++i) {
+    centers[i] = start + (i + 0.5) * scale;
+    lo[i] = std::clamp(static_cast<int>(std::floor(centers[i] - support + 0.5)), 0, in_size - 1);
+    hi[i] = std::clamp(static_cast<int>(std::floor(centers[i] + support + 0.5)), lo[i] + 1, in_size);
+    f.taps = std::max(f.taps, hi[i] - lo[i]);
+  }
   f.first.resize(out_size);
   f.weights.assign(static_cast<size_t>(out_size) * f.taps, 0.0f);
   std::vector<double> w(f.taps);
   for (int i = 0; i < out_size; ++i) {
-    const double center = start + (i + 0.5) * scale;
-    int lo = std::max(static_cast<int>(std::floor(center - support + 0.5)), 0);
-    int hi = std::min(static_cast<int>(std::floor(center + support + 0.5)), in_size);
-    // Keep the window inside [0, in_size) with the common tap count (extra taps get weight 0).
-    lo = std::min(lo, in_size - f.taps);
-    hi = std::min(hi, lo + f.taps);
+    // A common tap count for all outputs: shift windows near the right edge left (extra taps get 0).
+    const int first = std::min(lo[i], in_size - f.taps);
     double total = 0.0;
     for (int t = 0; t < f.taps; ++t) {
-      const int x = lo + t;
-      w[t] = x < hi ? triangle((x - center + 0.5) / filter_scale) : 0.0;
+      const int x = first + t;
+      w[t] = x >= lo[i] && x < hi[i] ? triangle((x - centers[i] + 0.5) / filter_scale) : 0.0;
       total += w[t];
     }
     if (total <= 0.0) {  // a region entirely outside the image: take the nearest edge pixel
       std::fill(w.begin(), w.end(), 0.0);
-      const int nearest = std::clamp(static_cast<int>(std::floor(center)), 0, in_size - 1) - lo;
-      w[std::clamp(nearest, 0, f.taps - 1)] = 1.0;
+      w[std::clamp(lo[i] - first, 0, f.taps - 1)] = 1.0;
       total = 1.0;
     }
-    f.first[i] = lo;
+    f.first[i] = first;
     for (int t = 0; t < f.taps; ++t) f.weights[static_cast<size_t>(i) * f.taps + t] = static_cast<float>(w[t] / total);
   }
   return f;
@@ -77,10 +100,11 @@ void resample_region(const Image& image, double x, double y, double width, doubl
   const int row_end = fy.first.back() + fy.taps;
   const int C = image.channels;
   thread_local std::vector<float> tmp;
+  tmp.resize(static_cast<size_t>(row_end - row_begin) * out_width * C);
   if (C == 3) {
-    horizontal<3>(image, fx, row_begin, row_end, &tmp);
+    horizontal_dispatch<3>(image, fx, row_begin, row_end, tmp.data());
   } else {
-    horizontal<1>(image, fx, row_begin, row_end, &tmp);
+    horizontal_dispatch<1>(image, fx, row_begin, row_end, tmp.data());
   }
   const size_t row_len = static_cast<size_t>(out_width) * C;
   out->assign(static_cast<size_t>(out_height) * row_len, 0.0f);

@@ -46,30 +46,31 @@ void emit(const TransformOptions& options, const CropPlan& plan, const std::vect
           float* out) {
   const int size = options.input_size;
   const int channels = options.channels;
-  float scale[3], offset[3];
-  for (int c = 0; c < channels; ++c) {
-    scale[c] = 1.0f / (255.0f * options.std[c]);
-    offset[c] = -options.mean[c] / options.std[c];
-  }
   const size_t plane = static_cast<size_t>(size) * size;
-  for (int y = 0; y < size; ++y) {
-    const int sy = y + plan.shift_y;
-    for (int x = 0; x < size; ++x) {
-      const int ox = plan.flip ? size - 1 - x : x;
-      const int sx = x + plan.shift_x;
-      float pixel[3] = {0.0f, 0.0f, 0.0f};
-      if (sy >= 0 && sy < size && sx >= 0 && sx < size) {
-        const float* p = buffer.data() + (static_cast<size_t>(sy) * size + sx) * in_channels;
-        if (in_channels == channels) {
-          for (int c = 0; c < channels; ++c) pixel[c] = p[c];
-        } else if (channels == 3) {
-          pixel[0] = pixel[1] = pixel[2] = p[0];
-        } else {
-          pixel[0] = kLuma[0] * p[0] + kLuma[1] * p[1] + kLuma[2] * p[2];
-        }
+  for (int c = 0; c < channels; ++c) {
+    const float scale = 1.0f / (255.0f * options.std[c]);
+    const float offset = -options.mean[c] / options.std[c];
+    for (int y = 0; y < size; ++y) {
+      float* dst = out + c * plane + static_cast<size_t>(y) * size;
+      const int sy = y + plan.shift_y;
+      // Output columns [x0, x1) read source columns x + shift_x inside the image; the rest is padding.
+      const int x0 = std::max(0, -plan.shift_x), x1 = std::min(size, size - plan.shift_x);
+      if (sy < 0 || sy >= size || x0 >= x1) {
+        std::fill(dst, dst + size, offset);
+        continue;
       }
-      for (int c = 0; c < channels; ++c)
-        out[c * plane + static_cast<size_t>(y) * size + ox] = pixel[c] * scale[c] + offset[c];
+      std::fill(dst, dst + x0, offset);
+      std::fill(dst + x1, dst + size, offset);
+      const float* src = buffer.data() + (static_cast<size_t>(sy) * size + plan.shift_x) * in_channels;
+      if (in_channels == channels) {
+        for (int x = x0; x < x1; ++x) dst[x] = src[x * in_channels + c] * scale + offset;
+      } else if (in_channels == 1) {  // gray replicated
+        for (int x = x0; x < x1; ++x) dst[x] = src[x] * scale + offset;
+      } else {  // RGB to luma
+        for (int x = x0; x < x1; ++x)
+          dst[x] = (kLuma[0] * src[3 * x] + kLuma[1] * src[3 * x + 1] + kLuma[2] * src[3 * x + 2]) * scale + offset;
+      }
+      if (plan.flip) std::reverse(dst, dst + size);
     }
   }
 }

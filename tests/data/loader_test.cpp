@@ -76,6 +76,22 @@ TEST(Loader, SameBatchesWhateverTheNumberOfWorkers) {
     }
     expect_same(runs[0], runs[1]);
     expect_same(runs[0], runs[2]);
+
+    // A consumer that lets each batch go (its tensors are then recycled) sees the same data.
+    options.workers = 2;
+    options.prefetch = 0;
+    Loader loader(data, options);
+    std::vector<Batch> copies;
+    for (int64_t epoch : {0, 1}) {
+      loader.start_epoch(epoch);
+      Batch batch;
+      while (loader.next(batch)) {
+        Batch copy = batch;
+        copy.images = batch.images.clone();
+        copies.push_back(copy);
+      }
+    }
+    expect_same(runs[0], copies);
   }
 }
 

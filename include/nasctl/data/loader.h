@@ -120,6 +120,7 @@ class Loader {
 
  private:
   void worker();
+  Batch build(const std::vector<int64_t>& order, int64_t epoch, int64_t batch_index);
 
   struct State;
   std::shared_ptr<const Dataset> dataset_;
