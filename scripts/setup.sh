@@ -11,9 +11,12 @@ packages=(
   libturbojpeg0-dev libjpeg-dev libpng-dev zlib1g-dev libgloo-dev
   libflatbuffers-dev flatbuffers-compiler
   dataset-fashion-mnist
-  nodejs npm
   python3 python3-torch python3-torchvision python3-pil
 )
+
+# Node.js runs the TFLite runtime (WebAssembly) in the export tests. A machine may already carry
+# a Node.js that bundles npm (NodeSource); only install Debian's when there is none.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
