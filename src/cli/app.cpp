@@ -20,6 +20,7 @@ const Register kCommands[] = {
     add_models_command,
     add_latency_command,
     add_search_command,
+    add_export_command,
 };
 
 void setup_logging(const std::string& level) {

@@ -21,6 +21,7 @@ int run(int argc, char** argv);
 // One registration function per subcommand (src/cli/<name>.cpp).
 void add_space_command(CLI::App& app, const GlobalOptions& global);
 void add_models_command(CLI::App& app, const GlobalOptions& global);
+void add_export_command(CLI::App& app, const GlobalOptions& global);
 void add_latency_command(CLI::App& app, const GlobalOptions& global);
 void add_search_command(CLI::App& app, const GlobalOptions& global);
 

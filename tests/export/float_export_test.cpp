@@ -7,6 +7,8 @@
 #include "nasctl/graph/zoo.h"
 #include "nasctl/space/lower.h"
 #include "nasctl/space/search_space.h"
+
+#include <random>
 #include "tflite_runtime.h"
 
 namespace nasctl::testing {
@@ -84,7 +86,49 @@ double tflite_vs_graph_net(const graph::Graph& graph, uint64_t seed, int samples
 
 TEST(FloatExportTest, EveryOpMatchesLibTorchInTfliteRuntime) {
   SKIP_WITHOUT_TFLITE_RUNTIME();
-  EXPECT_LE(tflite_vs_graph_net(every_op_graph(), 2, 3), 1e-4);
+  double diff = tflite_vs_graph_net(every_op_graph(), 2, 3);
+  RecordProperty("max_relative_diff", std::to_string(diff));
+  EXPECT_LE(diff, 1e-4);
+}
+
+struct ZooCase {
+  const char* name;
+  int input_size;
+};
+
+class ZooFloatExportTest : public ::testing::TestWithParam<ZooCase> {};
+
+TEST_P(ZooFloatExportTest, MatchesLibTorchInTfliteRuntime) {
+  SKIP_WITHOUT_TFLITE_RUNTIME();
+  graph::ZooOptions options;
+  options.input_size = GetParam().input_size;
+  options.classes = 10;
+  graph::Graph graph = graph::zoo_model(GetParam().name, options);
+  double diff = tflite_vs_graph_net(graph, 3, 2);
+  RecordProperty("max_relative_diff", std::to_string(diff));
+  EXPECT_LE(diff, 1e-4) << GetParam().name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooFloatExportTest,
+                         ::testing::Values(ZooCase{"mobilenet_v2", 32}, ZooCase{"mobilenet_v3_small", 32},
+                                           ZooCase{"squeezenet", 64}, ZooCase{"inception_v1", 64},
+                                           ZooCase{"mnasnet_a1", 32}, ZooCase{"densenet121", 32}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// A network sampled from a shipped search space, lowered from its ArchSpec.
+TEST(FloatExportTest, SearchedArchitectureMatchesLibTorchInTfliteRuntime) {
+  SKIP_WITHOUT_TFLITE_RUNTIME();
+  for (const char* space_name : {"edgetpu", "mobilenet_v3_like"}) {
+    space::SearchSpace space = space::SearchSpace::load(space_name);
+    std::mt19937_64 rng(7);
+    space::ArchSpec arch = space.decode(space.sample(rng));
+    arch.input = {32, 32, 3};
+    arch.classes = 10;
+    graph::Graph graph = space::lower(arch);
+    double diff = tflite_vs_graph_net(graph, 4, 2);
+    RecordProperty(std::string("max_relative_diff_") + space_name, std::to_string(diff));
+    EXPECT_LE(diff, 1e-4) << space_name;
+  }
 }
 
 }  // namespace

@@ -37,7 +37,9 @@ function elements(info) {
 async function loadRuntime() {
   const factory = require(path.join(WASM_DIR, 'tflite_web_api_cc_simd.js'));
   const wasmBinary = fs.readFileSync(path.join(WASM_DIR, 'tflite_web_api_cc_simd.wasm'));
-  return factory({wasmBinary, print: () => {}, printErr: (s) => process.stderr.write(s + '\n')});
+  // The runtime announces its XNNPACK delegate on every model load; keep stderr for real problems.
+  const printErr = (s) => { if (!s.startsWith('INFO: ')) process.stderr.write(s + '\n'); };
+  return factory({wasmBinary, print: () => {}, printErr});
 }
 
 function createRunner(module, modelBytes) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "nasctl/export/quantize.h"
 #include "nasctl/export/tflite_model.h"
 
 namespace nasctl::exporter {
@@ -21,5 +22,9 @@ using TensorObserver = std::function<void(int tensor, const torch::Tensor& value
 /// or an operator is not a float op.
 std::vector<torch::Tensor> run_reference(const Model& model, const torch::Tensor& input,
                                          const TensorObserver& observe = nullptr);
+
+/// Min / max of every tensor of float `model` over `batches` ([N, C, H, W] images, as GraphNet
+/// takes them). Throws Error naming the batch whose shape does not fit the model's input.
+std::vector<TensorRange> observe_ranges(const Model& model, const std::vector<torch::Tensor>& batches);
 
 }  // namespace nasctl::exporter
