@@ -82,6 +82,11 @@ GraphNetImpl::GraphNetImpl(graph::Graph graph, GraphNetOptions options)
     auto module = make_module(n, options_.bn_momentum);
     if (!module) continue;
     init_module(*module, n, gen);
+    if (options_.channels_last && module->as<torch::nn::Conv2d>()) {
+      torch::NoGradGuard no_grad;
+      torch::Tensor& w = module->as<torch::nn::Conv2d>()->weight;
+      w.set_data(w.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
     modules_[i] = register_module(module_name(n.id), module);
   }
   for (int out : graph_.output_indices()) last_use_[out] = static_cast<int>(count);
@@ -144,6 +149,7 @@ std::vector<torch::Tensor> GraphNetImpl::run(torch::Tensor x, bool keep_all) {
     throw Error("GraphNet '" + graph_.name + "' expects input [N, " + std::to_string(s.c) + ", " +
                 std::to_string(s.h) + ", " + std::to_string(s.w) + "], but got " + c10::str(x.sizes()));
   }
+  if (options_.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   std::vector<torch::Tensor> values(graph_.nodes.size());
   std::vector<torch::Tensor> inputs;
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
@@ -183,6 +189,7 @@ void GraphNetImpl::pretty_print(std::ostream& stream) const {
   stream << "nasctl::nn::GraphNet(name=" << graph_.name << ", input=" << graph_.input.str()
          << ", nodes=" << graph_.nodes.size() << ", params=" << params;
   if (options_.dropout > 0) stream << ", dropout=" << options_.dropout;
+  if (options_.channels_last) stream << ", channels_last";
   stream << ")";
 }
 

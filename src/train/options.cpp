@@ -119,8 +119,8 @@ void TrainOptions::validate() const {
   if (!(o.beta2 >= 0 && o.beta2 < 1)) bad("optimizer.beta2", "in [0, 1)", num(o.beta2));
   const ScheduleOptions& s = schedule;
   if (!(s.warmup_epochs >= 0)) bad("schedule.warmup_epochs", ">= 0", num(s.warmup_epochs));
-  if (!(s.warmup_epochs < epochs)) {
-    bad("schedule.warmup_epochs", "less than the epochs (" + std::to_string(epochs) + ")", num(s.warmup_epochs));
+  if (!(s.warmup_epochs <= epochs)) {
+    bad("schedule.warmup_epochs", "at most the epochs (" + std::to_string(epochs) + ")", num(s.warmup_epochs));
   }
   if (!(s.decay_rate > 0 && s.decay_rate <= 1)) bad("schedule.decay_rate", "in (0, 1]", num(s.decay_rate));
   if (!(s.decay_epochs > 0)) bad("schedule.decay_epochs", "> 0", num(s.decay_epochs));
@@ -145,7 +145,7 @@ void read_train_json(const Json& json, const std::string& origin, TrainOptions* 
   JsonView v(json, origin);
   v.check_keys({"description", "model", "graph", "arch", "width", "data", "labels", "classes", "input_size",
                 "transform", "workers", "epochs", "batch_size", "optimizer", "schedule", "label_smoothing",
-                "ema_decay", "dropout", "bn_momentum", "out", "device", "checkpoint_every_steps",
+                "ema_decay", "dropout", "bn_momentum", "channels_last", "out", "device", "checkpoint_every_steps",
                 "checkpoint_minutes", "eval_every_epochs", "seed", "deterministic"});
   o->model = v.get_string("model", o->model);
   o->graph_file = v.get_string("graph", o->graph_file);
@@ -169,6 +169,7 @@ void read_train_json(const Json& json, const std::string& origin, TrainOptions* 
   o->ema_decay = v.get_double("ema_decay", o->ema_decay);
   o->dropout = v.get_double("dropout", o->dropout);
   o->bn_momentum = v.get_double("bn_momentum", o->bn_momentum);
+  o->channels_last = v.get_bool("channels_last", o->channels_last);
   o->out = v.get_string("out", o->out);
   o->device = v.get_string("device", o->device);
   if (v.has("checkpoint_every_steps")) o->checkpoint_every_steps = v.get_int("checkpoint_every_steps");
@@ -213,6 +214,7 @@ Json train_options_to_json(const TrainOptions& o) {
   j["ema_decay"] = o.ema_decay;
   j["dropout"] = o.dropout;
   j["bn_momentum"] = o.bn_momentum;
+  j["channels_last"] = o.channels_last;
   j["out"] = o.out;
   j["device"] = o.device;
   j["checkpoint_every_steps"] = o.checkpoint_every_steps;

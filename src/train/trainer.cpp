@@ -132,6 +132,7 @@ void Run::setup() {
   net_options.dropout = o_.dropout;
   net_options.seed = o_.seed;
   net_options.bn_momentum = o_.bn_momentum;
+  net_options.channels_last = o_.channels_last;
   net_ = nn::GraphNet(setup_.graph, net_options);
   net_->to(device_);
   dist_->broadcast_module(*net_);
@@ -139,7 +140,9 @@ void Run::setup() {
   optimizer_ = std::make_unique<Optimizer>(decay_groups(*net_), o_.optimizer);
   if (o_.ema_decay > 0) {
     ema_ = std::make_unique<ModelEma>(*net_, o_.ema_decay);
-    ema_net_ = nn::GraphNet(setup_.graph);
+    nn::GraphNetOptions ema_options;
+    ema_options.channels_last = o_.channels_last;
+    ema_net_ = nn::GraphNet(setup_.graph, ema_options);
     ema_net_->to(device_);
   }
   summary_.run_dir = o_.out;

@@ -328,6 +328,29 @@ TEST(GraphNet, EveryNodeOutputHasTheGraphShapeAndBadInputIsNamed) {
   EXPECT_NE(printed.str().find("params=" + std::to_string(g.stats().params)), std::string::npos) << printed.str();
 }
 
+TEST(GraphNet, ChannelsLastComputesTheSameOutputsAndGradients) {
+  GraphBuilder b("mixed", {9, 9, 3});
+  std::string x = b.conv_bn(GraphBuilder::kInput, 8, 3, 2, Activation::kRelu);
+  std::string se = b.conv(b.global_avg_pool(x), 8, 1, 1, Activation::kHardSigmoid, Padding::kSame, 1, true);
+  x = b.mul(x, se);
+  x = b.concat({x, b.max_pool(x, 2, 1), b.avg_pool(x, 3, 1)});
+  x = b.channel_shuffle(b.pad(x, 1, 0, 0, 1), 3);
+  graph::Graph g = b.build(b.fully_connected(b.reshape(x, {1, 1, 6 * 6 * 24}), 5));
+  GraphNetOptions fast = options(0.0, 9);
+  fast.channels_last = true;
+  GraphNet plain(g, options(0.0, 9)), last(g, fast);
+  torch::Tensor input = input_for(g, 4);
+  torch::Tensor a = plain->forward(input), b2 = last->forward(input);
+  expect_close(a, b2, 1e-5);
+  a.sum().backward();
+  b2.sum().backward();
+  for (const auto& item : plain->named_parameters()) {
+    expect_close(item.value().grad(), last->named_parameters()[item.key()].grad(), 1e-4);
+  }
+  EXPECT_TRUE(last->named_parameters()[GraphNetImpl::module_name(g.nodes[0].id) + ".weight"].is_contiguous(
+      torch::MemoryFormat::ChannelsLast));
+}
+
 TEST(GraphNet, ForwardOnCudaEqualsCpu_CUDA) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   graph::Graph g = small_classifier();

@@ -59,7 +59,7 @@ TEST(TrainOptions, ValidateNamesTheField) {
   EXPECT_THROW_MSG(o.validate(), "train.optimizer.lr must be > 0, but got -1");
   o = valid();
   o.schedule.warmup_epochs = 20;
-  EXPECT_THROW_MSG(o.validate(), "train.schedule.warmup_epochs must be less than the epochs (10)");
+  EXPECT_THROW_MSG(o.validate(), "train.schedule.warmup_epochs must be at most the epochs (10)");
   o = valid();
   o.graph_file = "g.json";
   EXPECT_THROW_MSG(o.validate(), "exactly one network");

@@ -28,6 +28,11 @@ struct GraphNetOptions {
   uint64_t seed = 0;
   /// BatchNorm momentum (PyTorch convention); default 0.1.
   double bn_momentum = 0.1;
+  /// Keep conv weights and activations in channels-last (NHWC) memory. Results are the same;
+  /// oneDNN's CPU convolutions (and their backward) run 2-3x faster on it. Tensors then have
+  /// NHWC strides: call .contiguous() before reading raw data. Default false (the trainer turns
+  /// it on).
+  bool channels_last = false;
 };
 
 class GraphNetImpl : public torch::nn::Module {

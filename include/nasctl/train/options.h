@@ -121,6 +121,8 @@ struct TrainOptions {
   double dropout = 0.2;
   /// BatchNorm momentum, PyTorch convention (1 - TF's decay); default 0.01 (TF's 0.99).
   double bn_momentum = 0.01;
+  /// Train in channels-last memory (nn::GraphNetOptions::channels_last); default true.
+  bool channels_last = true;
 
   // Run.
   /// Run directory (--out); required.
