@@ -20,6 +20,8 @@ const Register kCommands[] = {
     add_models_command,
     add_latency_command,
     add_search_command,
+    add_train_command,
+    add_eval_command,
     add_export_command,
 };
 
