@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,14 @@ std::vector<Json> read_lines(const std::string& path) {
   return out;
 }
 
+int64_t read_metrics_count(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) n += !line.empty();
+  return n;
+}
+
 TEST(Search, WritesTheRunFilesAndTheMostLikelyArchitecture) {
   testing::TempDir tmp;
   SearchOptions o = small_options(tmp.file("run"));
@@ -75,6 +84,8 @@ TEST(Search, WritesTheRunFilesAndTheMostLikelyArchitecture) {
   EXPECT_TRUE(metrics[2]["rl"].get<bool>());
   EXPECT_TRUE(metrics[2]["baseline"].is_number());
   EXPECT_DOUBLE_EQ(metrics[0]["op_warmup_p"].get<double>(), 1.0);
+  EXPECT_TRUE(metrics[0]["train_uniform"].get<bool>());  // warm-up probability 1 at step 0
+  EXPECT_TRUE(metrics[0]["train_largest_filters"].get<bool>());
   EXPECT_DOUBLE_EQ(metrics[2]["op_warmup_p"].get<double>(), 0.0);
   // TuNAS's absolute reward of the logged Q and latency.
   const Json& m = metrics[5];
@@ -183,6 +194,41 @@ TEST(Search, BadInputNamesTheKey) {
   o = small_options(tmp.file("run"));
   o.hardware = "coral-usb9";
   EXPECT_THROW_MSG(run_search(o, quiet()), "coral-usb9");
+}
+
+// SIGTERM during a run: the step finishes, a checkpoint is written, the run stops with a message
+// saying how to continue, and --resume then completes it.
+TEST(Search, InterruptedRunCheckpointsAndResumes) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  o.steps = 400;  // far more than it gets to run
+  o.checkpoint_every = 1000;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int code = 3;
+    try {
+      run_search(o, quiet());
+      code = 0;
+    } catch (const Error& e) {
+      code = std::string(e.what()).find("search interrupted at step") != std::string::npos ? 7 : 1;
+    }
+    ::_exit(code);
+  }
+  // Wait until the child has done a few steps, then ask it to stop.
+  for (int i = 0; i < 600 && read_metrics_count(tmp.file("run/metrics.jsonl")) < 3; ++i) ::usleep(100000);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+  nn::TensorArchive ckpt = nn::load_archive(search_checkpoint_path(tmp.file("run")));
+  int64_t step = ckpt.meta["step"].get<int64_t>();
+  EXPECT_GE(step, 3);
+  EXPECT_EQ(read_metrics_count(tmp.file("run/metrics.jsonl")), step);
+  o.resume = true;
+  o.steps = static_cast<int>(step) + 2;  // a changed step count is refused
+  EXPECT_THROW_MSG(run_search(o, quiet()), "another steps");
 }
 
 // Two processes on c10d (Gloo on 127.0.0.1): each samples its own architectures; the run finishes
