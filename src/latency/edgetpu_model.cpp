@@ -138,14 +138,16 @@ struct Work {
 
 Work systolic(const HardwareProfile& hw, int64_t groups, int64_t reduction, int64_t outputs, int64_t pixels) {
   // One input vector enters the array per cycle, so a pass over one weight tile costs one cycle per
-  // output pixel plus the setup of the tile (weights shifted in, pipeline filled and drained).
+  // output pixel. The next tile's weights load while the current one computes (double-buffered),
+  // so a pass lasts at least the weight load: few-pixel layers (fully connected, 1x1 heads) are
+  // weight-load bound.
   int64_t tiles = groups * ceil_div(reduction, int64_t(hw.array_rows)) * ceil_div(outputs, int64_t(hw.array_cols));
-  double cycles = double(tiles) * (double(pixels) + hw.tile_setup_cycles);
+  double cycles = double(tiles) * std::max(double(pixels), hw.weight_load_cycles);
   double macs = double(groups) * double(reduction) * double(outputs) * double(pixels);
   Work w;
   w.seconds = cycles / (hw.clock_hz * hw.conv_efficiency);
   w.ops = 2 * macs;
-  w.utilization = macs / (double(tiles) * double(pixels) * hw.array_rows * hw.array_cols);
+  w.utilization = macs / (cycles * hw.array_rows * hw.array_cols);  // share of the array's MAC slots used
   w.cpu_macs = macs;
   return w;
 }

@@ -25,7 +25,7 @@ const std::vector<ProfileParam>& profile_params() {
       {"clock_hz", &P::clock_hz, "Hz", "Edge TPU core clock", 1e7, 2e9, false},
       {"array_rows", &P::array_rows, "", "systolic array rows (reduction elements per pass)", 1, 4096, true},
       {"array_cols", &P::array_cols, "", "systolic array columns (output channels per pass)", 1, 4096, true},
-      {"tile_setup_cycles", &P::tile_setup_cycles, "cycles", "cycles per weight-tile pass (weight load, fill, drain)", 0, 1e5, false},
+      {"weight_load_cycles", &P::weight_load_cycles, "cycles", "cycles to load one weight tile (a tile pass lasts at least this long)", 0, 1e5, false},
       {"conv_efficiency", &P::conv_efficiency, "", "fraction of systolic cycles doing useful work", 1e-3, 1, false},
       {"depthwise_macs_per_cycle", &P::depthwise_macs_per_cycle, "MAC/cycle", "depthwise convolution throughput", 1e-2, 1e5, false},
       {"avgpool_ops_per_cycle", &P::avgpool_ops_per_cycle, "elements/cycle", "average-pool / global-mean window elements per cycle", 1e-3, 1e5, false},

@@ -32,7 +32,7 @@ std::vector<std::string> some_nb201_archs() {
 HardwareProfile truth() {
   HardwareProfile p;
   p.name = "truth";
-  p.tile_setup_cycles = 90;
+  p.weight_load_cycles = 80;
   p.conv_efficiency = 0.4;
   p.depthwise_macs_per_cycle = 40;
   p.avgpool_ops_per_cycle = 6;
@@ -45,7 +45,7 @@ HardwareProfile truth() {
   return p;
 }
 
-const std::vector<std::string> kFree = {"tile_setup_cycles",  "conv_efficiency",  "depthwise_macs_per_cycle",
+const std::vector<std::string> kFree = {"weight_load_cycles", "conv_efficiency",  "depthwise_macs_per_cycle",
                                         "avgpool_ops_per_cycle", "maxpool_ops_per_cycle", "elementwise_ops_per_cycle", "onchip_bandwidth",
                                         "op_overhead_s",      "host_bandwidth",   "inference_overhead_s"};
 
@@ -85,7 +85,7 @@ TEST(Calibration, RecoversKnownConstantsFromSyntheticMeasurements) {
   EXPECT_TRUE(seen.count(Bound::kCompute) && seen.count(Bound::kMemory) && seen.count(Bound::kWeights));
 
   HardwareProfile start = t;  // every free constant off by a factor 1.5 to 2
-  start.tile_setup_cycles = 150;
+  start.weight_load_cycles = 120;
   start.conv_efficiency = 0.6;
   start.depthwise_macs_per_cycle = 80;
   start.avgpool_ops_per_cycle = 3;

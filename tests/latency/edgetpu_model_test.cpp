@@ -14,14 +14,14 @@ using graph::Activation;
 using graph::GraphBuilder;
 using graph::Padding;
 
-/// Round numbers so each term can be computed by hand: 500 MHz, a 64x64 array, 64 setup cycles,
+/// Round numbers so each term can be computed by hand: 500 MHz, a 64x64 array, 64-cycle weight loads,
 /// full efficiency, 1 GB/s on chip, 100 MB/s host link, no overheads.
 HardwareProfile hand_profile() {
   HardwareProfile p;
   p.name = "hand";
   p.clock_hz = 500e6;
   p.array_rows = p.array_cols = 64;
-  p.tile_setup_cycles = 64;
+  p.weight_load_cycles = 64;
   p.conv_efficiency = 1.0;
   p.depthwise_macs_per_cycle = 32;
   p.avgpool_ops_per_cycle = 4;
@@ -44,8 +44,8 @@ TEST(EdgeTpuModel, OneByOneConvWithEightFiltersUsesEightColumns) {
   LatencyReport r = EdgeTpuModel(hand_profile()).predict(g);
   const OpCost& c = r.ops[0];
   EXPECT_DOUBLE_EQ(c.utilization, 8.0 / 64.0);  // 64 input channels fill the rows, 8 of 64 columns
-  // One tile: (64 pixels + 64 setup cycles) / 500 MHz.
-  EXPECT_DOUBLE_EQ(c.compute_s, 128 / 500e6);
+  // One tile pass: max(64 pixels, 64 weight-load cycles) / 500 MHz.
+  EXPECT_DOUBLE_EQ(c.compute_s, 64 / 500e6);
   // 4096 B in + 512 B out at 1 GB/s.
   EXPECT_DOUBLE_EQ(c.memory_s, 4608 / 1e9);
   EXPECT_EQ(c.param_bytes, 512);
@@ -65,7 +65,7 @@ TEST(EdgeTpuModel, PartialTilesWasteCycles) {
   HardwareProfile p = hand_profile();
   p.onchip_bandwidth = 1e11;  // so that compute bounds the op
   OpCost c = EdgeTpuModel(p).predict(g).ops[0];
-  EXPECT_DOUBLE_EQ(c.compute_s, 12 * 2 * (100 + 64) / 500e6);
+  EXPECT_DOUBLE_EQ(c.compute_s, 12 * 2 * 100 / 500e6);  // 100 pixels per pass
   EXPECT_DOUBLE_EQ(c.utilization, (720.0 * 100) / (12 * 64 * 2 * 64));
   EXPECT_EQ(c.bound, Bound::kCompute);
 }

@@ -10,8 +10,8 @@
 /// ReLU6 fuse into their producer, reshape is free. Per op on the Edge TPU:
 ///   time = max(compute, memory, weights) + op_overhead
 ///   compute: convs tile the reduction dim (in_ch x taps) over array_rows and the output channels
-///            over array_cols; each tile pass costs (output pixels + tile_setup_cycles) cycles,
-///            divided by conv_efficiency; depthwise, pool and element-wise ops have throughputs;
+///            over array_cols; each tile pass costs max(output pixels, weight_load_cycles)
+///            cycles (the next tile loads while this one computes), divided by conv_efficiency; depthwise, pool and element-wise ops have throughputs;
 ///   memory:  activation bytes read and written / onchip_bandwidth;
 ///   weights: parameter bytes that did not fit in the on-chip cache (filled in execution order)
 ///            stream over the host link on every inference / host_bandwidth.

@@ -27,7 +27,7 @@ struct HardwareProfile {
   double clock_hz = 500e6;                 ///< core clock (Hz)
   double array_rows = 64;                  ///< systolic array rows: reduction elements per pass
   double array_cols = 64;                  ///< systolic array columns: output channels per pass
-  double tile_setup_cycles = 64;           ///< cycles per weight-tile pass (weight shift-in, fill, drain)
+  double weight_load_cycles = 64;          ///< cycles to load one weight tile; a tile pass lasts at least this
   double conv_efficiency = 0.5;            ///< fraction of systolic cycles that do useful work
   double depthwise_macs_per_cycle = 256;   ///< depthwise conv throughput (MAC/cycle)
   double avgpool_ops_per_cycle = 8;        ///< average-pool (and global mean) window elements per cycle
