@@ -445,7 +445,8 @@ std::string format_tick(double value) {
   if (a >= 1e9) return trimmed(value / 1e9, "G");
   if (a >= 1e6) return trimmed(value / 1e6, "M");
   if (a >= 1e4) return trimmed(value / 1e3, "k");
-  return trimmed(value, "");
+  std::snprintf(buf, sizeof buf, "%.4g", value);  // 1000, not 1e+03
+  return buf;
 }
 
 std::string escape_xml(const std::string& text) {

@@ -33,6 +33,7 @@ TEST(SvgTicks, LogTicksArePowersOfTen) {
 TEST(SvgTicks, Labels) {
   EXPECT_EQ(format_tick(0), "0");
   EXPECT_EQ(format_tick(2.5), "2.5");
+  EXPECT_EQ(format_tick(1000), "1000");
   EXPECT_EQ(format_tick(1e-4), "1e-4");
   EXPECT_EQ(format_tick(20000), "20k");
   EXPECT_EQ(format_tick(3e6), "3M");
