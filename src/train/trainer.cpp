@@ -180,8 +180,8 @@ void Run::restore() {
   start_batch_ = state.raw().at("position").value("batch", int64_t(0));
   const Json& sums = state.raw().at("sums");
   sums_ = {sums.value("loss", 0.0), sums.value("correct", 0.0), sums.value("samples", 0.0), sums.value("seconds", 0.0)};
-  summary_.best_top1 = state.raw().value("best_top1", kNaN);
-  if (state.raw().contains("best_top1") && state.raw().at("best_top1").is_null()) summary_.best_top1 = kNaN;
+  const Json& best = state.raw().contains("best_top1") ? state.raw().at("best_top1") : Json(nullptr);
+  summary_.best_top1 = best.is_number() ? best.get<double>() : kNaN;  // null before any evaluation
   summary_.metrics = read_metrics_until(o_.out, c.info.epoch);
   spdlog::info("resuming {} at epoch {}, batch {} (step {})", path, start_epoch_ + 1, start_batch_, step_);
 }
