@@ -185,11 +185,13 @@ int main(int argc, char** argv) {
       if (std::find(files.begin(), files.end(), m.file) == files.end()) files.push_back(m.file);
     const char* methods[] = {"roofline (calibrated)", "MACs-only proxy", "linear on op counts"};
     std::map<std::string, Acc> acc;  // method|file
+    std::vector<double> first_seed;  // roofline held-out predictions of seed 0, for the per-network table
     for (int seed = 0; seed < args.seeds; ++seed) {
       std::vector<int> fold_of = latency::assign_folds(data, args.folds, uint64_t(seed));
       std::vector<std::vector<double>> predicted = {
           latency::cross_validate(base, data, {}, args.folds, uint64_t(seed)).predicted,
           linear_cv(data, fold_of, args.folds, macs_features), linear_cv(data, fold_of, args.folds, op_count_features)};
+      if (seed == 0) first_seed = predicted[0];
       for (size_t m = 0; m < 3; ++m) {
         for (const std::string& file : files) {
           std::vector<double> p, y;
@@ -211,6 +213,22 @@ int main(int argc, char** argv) {
         bool range = m == 0;
         std::cout << "| " << methods[m] << " | " << cell(a.spearman, 1, "%.3f", range) << " | "
                   << cell(a.within10, 100, "%.1f%%", range) << " | " << cell(a.median, 100, "%.1f%%", range) << " |\n";
+      }
+      std::cout << "\n";
+    }
+    // Small files (the published zoo latencies): each network's held-out prediction.
+    for (const std::string& file : files) {
+      int n = 0;
+      for (const Measurement& m : data) n += m.file == file;
+      if (file == "all" || n > 12) continue;
+      std::cout << "### " << file << ": held-out roofline predictions (seed 0)\n\n"
+                << "| network | measured ms | predicted ms | error |\n|---|---|---|---|\n";
+      for (size_t i = 0; i < data.size(); ++i) {
+        if (data[i].file != file) continue;
+        char row[160];
+        std::snprintf(row, sizeof row, "| %s | %.3g | %.3g | %+.1f%% |\n", data[i].name.c_str(), data[i].latency_ms,
+                      first_seed[i], 100 * (first_seed[i] / data[i].latency_ms - 1));
+        std::cout << row;
       }
       std::cout << "\n";
     }
