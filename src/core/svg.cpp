@@ -226,7 +226,7 @@ class PanelWriter {
       legend_.push_back({b.name, color, "bar"});
       for (size_t i = 0; i < b.values.size(); ++i) {
         double v = b.values[i];
-        if (!std::isfinite(v)) continue;
+        if (!std::isfinite(v) || v == 0) continue;  // nothing to draw (stacks of one kind per bar)
         double from = panel_.stacked ? base[i] : 0.0;
         double to = from + v;
         if (panel_.stacked) base[i] = to;

@@ -137,15 +137,20 @@ std::string report_svg(const graph::Graph& graph, const LatencyReport& r, const 
   bars.y.label = "time (us)";
   bars.stacked = true;
   std::vector<std::vector<double>> values(std::size(kBounds));
+  std::vector<std::string> tooltips;
   for (const OpCost& c : r.ops) {
     if (c.bound == Bound::kFused) continue;
-    bars.categories.push_back(graph.nodes[size_t(c.node)].id);
+    const std::string& id = graph.nodes[size_t(c.node)].id;
+    bars.categories.push_back(id);
+    tooltips.push_back(id + " " + fused_label(graph, r, c.node) + ": " + fmt("%.1f us", c.time_s * 1e6) + " (" +
+                       bound_name(c.bound) + ")");
     for (size_t b = 0; b < std::size(kBounds); ++b) values[b].push_back(kBounds[b] == c.bound ? c.time_s * 1e6 : 0.0);
   }
   for (size_t b = 0; b < std::size(kBounds); ++b) {
     if (std::all_of(values[b].begin(), values[b].end(), [](double v) { return v == 0; })) continue;
     svg::Bars& s = bars.add_bars(bound_name(kBounds[b]) + std::string("-bound"), values[b]);
     s.color = kBoundColors[b];
+    s.tooltips = tooltips;  // drawn only where this series has a bar
   }
   return fig.render();
 }
