@@ -214,6 +214,26 @@ double activation_bytes(const Node& n) {
   return bytes;
 }
 
+/// Bytes over the host link per inference: the input goes in and the outputs come back; with a
+/// cut, the tensors that cross from Edge TPU ops to CPU ops come back instead. Nothing when the
+/// whole graph runs on the CPU.
+double link_bytes(const graph::Graph& g, int tpu_end, Scratch& s) {
+  if (tpu_end == 0) return 0;
+  double bytes = double(g.input.elements());
+  const int n = int(g.nodes.size());
+  s.crossing.assign(size_t(n), 0);
+  auto count = [&](int k) {
+    if (k >= 0 && k < tpu_end && !s.crossing[size_t(k)]) {
+      s.crossing[size_t(k)] = 1;
+      bytes += double(g.nodes[size_t(k)].output.elements());
+    }
+  };
+  for_each_output(g, count);
+  for (int j = tpu_end; j < n; ++j)
+    for (int k : g.nodes[size_t(j)].input_index) count(k);
+  return bytes;
+}
+
 }  // namespace
 
 double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) const {
@@ -295,24 +315,8 @@ double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) cons
     }
   }
 
-  // Host link: the input goes in and the outputs come back; with a cut, the tensors that cross
-  // from Edge TPU ops to CPU ops come back instead.
-  double transfer_bytes = 0, overhead_s = 0;
-  if (tpu_end > 0) {
-    overhead_s = hw.inference_overhead_s;
-    transfer_bytes = double(g.input.elements());
-    s.crossing.assign(size_t(n), 0);
-    auto count = [&](int k) {
-      if (k >= 0 && k < tpu_end && !s.crossing[size_t(k)]) {
-        s.crossing[size_t(k)] = 1;
-        transfer_bytes += double(g.nodes[size_t(k)].output.elements());
-      }
-    };
-    for_each_output(g, count);
-    for (int j = tpu_end; j < n; ++j)
-      for (int k : g.nodes[size_t(j)].input_index) count(k);
-  }
-  double transfer_s = transfer_bytes / hw.host_bandwidth;
+  const double overhead_s = tpu_end > 0 ? hw.inference_overhead_s : 0.0;
+  const double transfer_s = link_bytes(g, tpu_end, s) / hw.host_bandwidth;
   double total_ms = 1e3 * (overhead_s + transfer_s + tpu_s + cpu_s);
   if (report) {
     report->total_ms = total_ms;
