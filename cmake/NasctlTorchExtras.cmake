@@ -57,3 +57,23 @@ if(NASCTL_C10D_NCCL_HEADER AND (TARGET c10_cuda OR TORCH_CUDA_LIBRARIES))
   list(APPEND NASCTL_DIST_DEFINITIONS USE_C10D_NCCL)
 endif()
 set_source_files_properties(${PROJECT_SOURCE_DIR}/src/train/distributed.cpp PROPERTIES COMPILE_DEFINITIONS "${NASCTL_DIST_DEFINITIONS}")
+
+# export tests: Arm NN (Debian's 20.08: libarmnntfliteparser-dev, libarmnn-cpuref-backend22) as a
+# second TFLite reader independent of TensorFlow Lite. Optional: without it the Arm NN test skips.
+if(NASCTL_BUILD_TESTS)
+  find_path(NASCTL_ARMNN_INCLUDE armnnTfLiteParser/ITfLiteParser.hpp)
+  find_library(NASCTL_ARMNN_LIBRARY armnn)
+  find_library(NASCTL_ARMNN_TFLITE_LIBRARY armnnTfLiteParser)
+  find_path(NASCTL_ARMNN_BACKENDS Arm_CpuRef_backend.so
+            PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/armnn22 /usr/lib/armnn22 NO_DEFAULT_PATH)
+  if(NASCTL_ARMNN_INCLUDE AND NASCTL_ARMNN_LIBRARY AND NASCTL_ARMNN_TFLITE_LIBRARY AND NASCTL_ARMNN_BACKENDS)
+    add_executable(nasctl_armnn_runner ${PROJECT_SOURCE_DIR}/tests/export/armnn_runner.cpp)
+    target_include_directories(nasctl_armnn_runner PRIVATE ${NASCTL_ARMNN_INCLUDE})
+    target_link_libraries(nasctl_armnn_runner PRIVATE ${NASCTL_ARMNN_TFLITE_LIBRARY} ${NASCTL_ARMNN_LIBRARY})
+    target_compile_definitions(nasctl_armnn_runner PRIVATE ARMNN_BACKENDS_DIR="${NASCTL_ARMNN_BACKENDS}")
+    target_compile_features(nasctl_armnn_runner PRIVATE cxx_std_17)
+    set_target_properties(nasctl_armnn_runner PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+  else()
+    message(STATUS "Arm NN not found: the export tests' Arm NN check will skip")
+  endif()
+endif()

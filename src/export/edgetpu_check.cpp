@@ -35,6 +35,14 @@ std::string operator_reason(const Model& m, const Operator& op) {
   return "";
 }
 
+// The operator of a node that the node-level reason is about: a hard_swish activation is the
+// HARD_SWISH op, a softmax the SOFTMAX op; otherwise the node's first operator.
+bool culprit(const Operator& op, const graph::Node& n) {
+  if (n.activation == graph::Activation::kHardSwish) return op.op == BuiltinOp::kHardSwish;
+  if (n.op == graph::Op::kSoftmax) return op.op == BuiltinOp::kSoftmax;
+  return true;
+}
+
 }  // namespace
 
 EdgeTpuReport check_edgetpu_model(const Model& model, const graph::Graph& graph) {
@@ -48,7 +56,7 @@ EdgeTpuReport check_edgetpu_model(const Model& model, const graph::Graph& graph)
     std::string reason = operator_reason(model, op);
     auto node = nodes.find(op.origin);
     if (reason.empty() && node != nodes.end() && node->second->op != graph::Op::kChannelShuffle &&
-        !node_reported[op.origin]) {
+        !node_reported[op.origin] && culprit(op, *node->second)) {
       if (const char* r = latency::edgetpu_unsupported_reason(*node->second)) {
         reason = r;
         node_reported[op.origin] = true;  // one entry per node, at its first operator

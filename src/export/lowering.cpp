@@ -118,7 +118,7 @@ void Lowerer::lower_node(size_t i) {
       lower_channel_shuffle(i);
       break;
     default:
-      throw Error("node '" + n.id + "': op '" + graph::op_name(n.op) + "' has no TFLite lowering");
+      throw no_lowering(n);
   }
 }
 
@@ -231,6 +231,7 @@ void Lowerer::lower_conv(size_t i) {
       y = emit(BuiltinOp::kConcatenation, outs, out_shape, name, co);
     }
   }
+  origin_ = last.id;  // the activation ops belong to the node that carries the activation
   value_[i] = finish_activation(y, act, bias_hard_sigmoid, last.id);
   nonneg_[i] = produces_nonneg(act);
 }
@@ -259,6 +260,7 @@ void Lowerer::lower_fully_connected(size_t i) {
   int bt = model_.add_float_constant(n.id + "/bias", {units}, f.bias);
   int y = emit(BuiltinOp::kFullyConnected, {input(n, 0), wt, bt}, {1, units},
                needs_tail(act) ? last.id + "/linear" : last.id, o);
+  origin_ = last.id;
   value_[i] = finish_activation(y, act, bias_hard_sigmoid, last.id);
   nonneg_[i] = produces_nonneg(act);
 }

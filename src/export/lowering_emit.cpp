@@ -24,6 +24,13 @@ AxisPad axis_pad(int in, int kernel, int stride, graph::Padding padding) {
   return p;
 }
 
+Error no_lowering(const Node& n) {
+  std::string name = graph::op_name(n.op);
+  std::string number = name == "?" ? " (#" + std::to_string(static_cast<int>(n.op)) + ")" : "";
+  return Error("node '" + n.id + "': op '" + name + "'" + number +
+               " has no TFLite lowering (docs/export.md lists the ops nasctl exports)");
+}
+
 int Lowerer::emit(BuiltinOp op, std::vector<int> inputs, std::vector<int> out_shape, const std::string& name,
                   OpOptions options) {
   int out = model_.add_activation(name, std::move(out_shape));

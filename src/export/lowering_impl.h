@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "nasctl/core/error.h"
 #include "nasctl/export/lowering.h"
 
 namespace nasctl::exporter::detail {
@@ -18,6 +19,9 @@ struct AxisPad {
   bool tflite_same = false;  ///< TFLite's SAME pads exactly like the Graph on this axis
 };
 AxisPad axis_pad(int in, int kernel, int stride, graph::Padding padding);
+
+/// The error for a node whose op the exporter cannot express in TFLite.
+Error no_lowering(const graph::Node& node);
 
 class Lowerer {
  public:

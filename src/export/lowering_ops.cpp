@@ -142,7 +142,7 @@ void Lowerer::lower_elementwise(size_t i) {
       return;
     }
     default:
-      throw Error("node '" + n.id + "': op '" + graph::op_name(n.op) + "' has no TFLite lowering");
+      throw no_lowering(n);
   }
 }
 

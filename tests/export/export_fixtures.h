@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "nasctl/export/torch_bridge.h"
 #include "nasctl/graph/builder.h"
 #include "nasctl/nn/graph_net.h"
+#include "support.h"
 
 namespace nasctl::testing {
 
@@ -46,6 +48,13 @@ inline torch::Tensor seeded_input(const graph::Graph& graph, int64_t n, uint64_t
 }
 
 inline torch::Tensor to_nhwc(const torch::Tensor& x) { return x.permute({0, 2, 3, 1}).contiguous(); }
+
+/// "1.23e-07": for RecordProperty of small numbers.
+inline std::string scientific(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3g", value);
+  return text;
+}
 
 /// max |a - b| / max |b|.
 inline double relative_max_diff(const torch::Tensor& a, const torch::Tensor& b) {

@@ -87,7 +87,7 @@ double tflite_vs_graph_net(const graph::Graph& graph, uint64_t seed, int samples
 TEST(FloatExportTest, EveryOpMatchesLibTorchInTfliteRuntime) {
   SKIP_WITHOUT_TFLITE_RUNTIME();
   double diff = tflite_vs_graph_net(every_op_graph(), 2, 3);
-  RecordProperty("max_relative_diff", std::to_string(diff));
+  RecordProperty("max_relative_diff", scientific(diff));
   EXPECT_LE(diff, 1e-4);
 }
 
@@ -105,7 +105,7 @@ TEST_P(ZooFloatExportTest, MatchesLibTorchInTfliteRuntime) {
   options.classes = 10;
   graph::Graph graph = graph::zoo_model(GetParam().name, options);
   double diff = tflite_vs_graph_net(graph, 3, 2);
-  RecordProperty("max_relative_diff", std::to_string(diff));
+  RecordProperty("max_relative_diff", scientific(diff));
   EXPECT_LE(diff, 1e-4) << GetParam().name;
 }
 
@@ -126,7 +126,7 @@ TEST(FloatExportTest, SearchedArchitectureMatchesLibTorchInTfliteRuntime) {
     arch.classes = 10;
     graph::Graph graph = space::lower(arch);
     double diff = tflite_vs_graph_net(graph, 4, 2);
-    RecordProperty(std::string("max_relative_diff_") + space_name, std::to_string(diff));
+    RecordProperty(std::string("max_relative_diff_") + space_name, scientific(diff));
     EXPECT_LE(diff, 1e-4) << space_name;
   }
 }
