@@ -9,7 +9,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libturbojpeg0-dev libjpeg-dev libpng-dev zlib1g-dev libgloo-dev
-  libflatbuffers-dev flatbuffers-compiler
+  libflatbuffers-dev flatbuffers-compiler libarmnntfliteparser-dev libarmnn-cpuref-backend22
   dataset-fashion-mnist
   python3 python3-torch python3-torchvision python3-pil
 )
