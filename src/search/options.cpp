@@ -98,6 +98,9 @@ void SearchOptions::validate() const {
   require(!space.empty(), "space", "a space name or file", space);
   require(!data.empty(), "data", "a data folder or \"fashion-mnist\"", data);
   require(!hardware.empty(), "hardware", "a hardware profile name or file", hardware);
+  if (target_ms == 0.0) {
+    throw Error("search.target_ms is required: the target latency in ms (set it in the config or with --target-ms)");
+  }
   require(std::isfinite(target_ms) && target_ms > 0, "target_ms", "> 0 (the target latency in ms)", target_ms);
   require(steps > 0, "steps", "> 0", steps);
   require(batch_size > 0, "batch_size", "> 0", batch_size);

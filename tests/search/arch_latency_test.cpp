@@ -4,9 +4,11 @@
 
 #include <random>
 
+#include "nasctl/core/configs.h"
 #include "nasctl/latency/edgetpu_ops.h"
 #include "nasctl/latency/hardware_profile.h"
 #include "nasctl/search/arch_latency.h"
+#include "nasctl/search/options.h"
 #include "nasctl/space/lower.h"
 #include "support.h"
 
@@ -98,6 +100,21 @@ TEST(ArchLatency, RangeByCoordinateDescentMatchesExhaustiveSearch) {
   EXPECT_NEAR(descent.max_ms, exact.max_ms, 1e-12);
   EXPECT_LT(exact.min_ms, exact.max_ms);
   EXPECT_DOUBLE_EQ(latency.latency_ms(exact.fastest), exact.min_ms);
+}
+
+// The embedded default search must stay meaningful when hardware profiles are recalibrated: its
+// target lies inside the tiny space's reachable latencies, away from both ends.
+TEST(ArchLatency, EmbeddedDefaultTargetIsReachable) {
+  std::string origin;
+  SearchOptions o = search_options_from_json(load_config("search", "default", &origin), origin);
+  space::SearchSpace space = space::SearchSpace::load(o.space);
+  ArchLatency latency(space, latency::load_hardware_profile(o.hardware));
+  ChoiceMask allowed;
+  for (const auto& d : space.decisions()) allowed.emplace_back(d.choices.size(), true);
+  for (const MaskedChoice& m : edgetpu_masks(latency)) allowed[m.decision][m.choice] = false;
+  LatencyRange range = latency_range(latency, allowed, 0);
+  EXPECT_GT(o.target_ms, 1.05 * range.min_ms) << "fastest " << range.min_ms << " ms";
+  EXPECT_LT(o.target_ms, 0.95 * range.max_ms) << "slowest " << range.max_ms << " ms";
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ TEST(SearchOptions, BadValuesNameTheKey) {
   EXPECT_THROW_MSG(search_options_from_json(parse_json(R"({"edgetpu_only": "maybe"})", "x"), "cfg.json"),
                    "cfg.json: edgetpu_only must be one of \"auto\", \"on\", \"off\"");
   SearchOptions o;
+  EXPECT_THROW_MSG(o.validate(), "search.target_ms is required");
   o.target_ms = 1.0;
   o.validate();
   o.target_ms = -3;

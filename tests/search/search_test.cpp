@@ -11,7 +11,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <sstream>
 
+#include "nasctl/core/configs.h"
 #include "nasctl/core/files.h"
 #include "nasctl/latency/hardware_profile.h"
 #include "nasctl/nn/tensor_archive.h"
@@ -26,12 +29,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The embedded default's target (a test keeps it inside the reachable range of every profile).
+double default_target_ms() {
+  std::string origin;
+  return search_options_from_json(load_config("search", "default", &origin), origin).target_ms;
+}
+
 SearchOptions small_options(const std::string& out) {
   SearchOptions o;
   o.space = "tiny";
   o.data = "fashion-mnist";
   o.hardware = "coral-usb3";
-  o.target_ms = 0.45;
+  o.target_ms = default_target_ms();
   o.steps = 8;
   o.batch_size = 16;
   o.workers = 0;
@@ -90,7 +99,7 @@ TEST(Search, WritesTheRunFilesAndTheMostLikelyArchitecture) {
   // TuNAS's absolute reward of the logged Q and latency.
   const Json& m = metrics[5];
   EXPECT_NEAR(m["reward"].get<double>(),
-              m["q"].get<double>() - 0.1 * std::abs(m["latency_ms"].get<double>() / 0.45 - 1.0), 1e-9);
+              m["q"].get<double>() - 0.1 * std::abs(m["latency_ms"].get<double>() / o.target_ms - 1.0), 1e-9);
 
   // arch.json is an ArchSpec document of the space; its latency is the latency model's.
   space::ArchSpec arch = space::load_arch_file(tmp.file("run/arch.json"));
@@ -155,7 +164,14 @@ TEST(Search, TargetBelowTheFastestArchitectureFailsBeforeTraining) {
   SearchOptions o = small_options(tmp.file("run"));
   o.target_ms = 0.01;
   EXPECT_THROW_MSG(run_search(o, quiet()), "is below the fastest architecture of space 'tiny' on coral-usb3");
-  EXPECT_THROW_MSG(run_search(o, quiet()), "the minimum reachable latency is 0.3");
+  // The minimum is the fastest architecture's latency (the tiny space has no Edge TPU masks).
+  space::SearchSpace space = space::SearchSpace::load("tiny");
+  ArchLatency latency(space, latency::load_hardware_profile("coral-usb3"));
+  ChoiceMask all;
+  for (const auto& d : space.decisions()) all.emplace_back(d.choices.size(), true);
+  std::ostringstream expected;
+  expected << std::setprecision(4) << "the minimum reachable latency is " << latency_range(latency, all).min_ms << " ms";
+  EXPECT_THROW_MSG(run_search(o, quiet()), expected.str());
   EXPECT_FALSE(fs::exists(tmp.file("run")));  // nothing written
 }
 
