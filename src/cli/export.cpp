@@ -93,6 +93,9 @@ void add_export_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--workers", o->exp.calibration.workers, "Decoding threads for calibration")->capture_default_str();
   cmd->add_option("--io-type", o->exp.io_type,
                   "Input/output type: int8, uint8 or float32 (default: int8 for int8 models, float32 otherwise)");
+  cmd->add_option("--hard-swish", o->exp.hard_swish,
+                  "hard_swish as TFLite's HARD_SWISH (builtin) or ADD/MUL/MUL, which the Edge TPU maps (decomposed); "
+                  "default: decomposed for int8, builtin for float32");
   cmd->add_flag("--check-edgetpu", o->exp.check_edgetpu,
                 "List the ops the Edge TPU compiler would not map and where it cuts the graph (always on for int8)");
   cmd->add_option("--hardware", o->exp.hardware, "Hardware profile for the predicted latency in the model card")

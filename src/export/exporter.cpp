@@ -84,6 +84,9 @@ void ExportOptions::validate() const {
   if (!int8 && io != IoType::kFloat32) {
     throw Error("--io-type " + io_type + " needs --quantize int8 (a float32 model has float32 input and output)");
   }
+  if (!hard_swish.empty() && hard_swish != "builtin" && hard_swish != "decomposed") {
+    throw Error("--hard-swish must be one of builtin, decomposed, but got \"" + hard_swish + "\"");
+  }
   if (int8) calibration.validate();
   if (model_card_path(out) == out) throw Error("--out " + out + " must not end in .json: the model card goes there");
 }
@@ -102,7 +105,9 @@ ExportResult run_export(const ExportOptions& o) {
 
   Checkpoint ck = load_weights(o);
   spdlog::info("exporting '{}' ({} nodes, {} weights)", ck.graph.name, ck.graph.nodes.size(), ck.weight_set);
-  LoweredModel lowered = lower_to_tflite(ck.graph, ck.weights);
+  LoweringOptions lowering;
+  lowering.decompose_hard_swish = o.hard_swish.empty() ? o.int8 : o.hard_swish == "decomposed";
+  LoweredModel lowered = lower_to_tflite(ck.graph, ck.weights, lowering);
   Model model = std::move(lowered.model);
   Json preprocess = checkpoint_preprocess(ck.meta);
   if (o.int8) {

@@ -32,7 +32,8 @@ struct Folded {
 
 }  // namespace
 
-Lowerer::Lowerer(const graph::Graph& graph, const NodeWeights& weights) : graph_(graph), weights_(weights) {
+Lowerer::Lowerer(const graph::Graph& graph, const NodeWeights& weights, const LoweringOptions& options)
+    : graph_(graph), weights_(weights), options_(options) {
   if (!graph_.finalized()) throw runtime_error("lower_to_tflite: the graph is not finalized");
 }
 
@@ -298,8 +299,8 @@ void Lowerer::lower_batch_norm(size_t i) {
 
 }  // namespace detail
 
-LoweredModel lower_to_tflite(const graph::Graph& graph, const NodeWeights& weights) {
-  return detail::Lowerer(graph, weights).run();
+LoweredModel lower_to_tflite(const graph::Graph& graph, const NodeWeights& weights, const LoweringOptions& options) {
+  return detail::Lowerer(graph, weights, options).run();
 }
 
 }  // namespace nasctl::exporter

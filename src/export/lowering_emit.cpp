@@ -65,8 +65,15 @@ int Lowerer::emit_activation(int x, Activation act, const std::string& name) {
       return emit(BuiltinOp::kRelu, {x}, s, name);
     case Activation::kRelu6:
       return emit(BuiltinOp::kRelu6, {x}, s, name);
-    case Activation::kHardSwish:
-      return emit(BuiltinOp::kHardSwish, {x}, s, name);
+    case Activation::kHardSwish: {
+      if (!options_.decompose_hard_swish) return emit(BuiltinOp::kHardSwish, {x}, s, name);
+      // x * (relu6(x + 3) / 6): ops the Edge TPU compiler maps.
+      OpOptions relu6;
+      relu6.activation = FusedActivation::kRelu6;
+      int clipped = emit(BuiltinOp::kAdd, {x, scalar_constant(3.0f, name + "/three")}, s, name + "/add3", relu6);
+      int gate = emit(BuiltinOp::kMul, {clipped, scalar_constant(1.0f / 6.0f, name + "/sixth")}, s, name + "/gate");
+      return emit(BuiltinOp::kMul, {x, gate}, s, name);
+    }
     case Activation::kSigmoid:
       return emit(BuiltinOp::kLogistic, {x}, s, name);
     case Activation::kSwish: {

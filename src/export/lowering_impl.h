@@ -25,7 +25,7 @@ Error no_lowering(const graph::Node& node);
 
 class Lowerer {
  public:
-  Lowerer(const graph::Graph& graph, const NodeWeights& weights);
+  Lowerer(const graph::Graph& graph, const NodeWeights& weights, const LoweringOptions& options);
   LoweredModel run();
 
  private:
@@ -67,6 +67,7 @@ class Lowerer {
 
   const graph::Graph& graph_;
   const NodeWeights& weights_;
+  LoweringOptions options_;
   Model model_;
   std::string origin_;             // id of the node being lowered (Operator::origin)
   int input_tensor_ = -1;

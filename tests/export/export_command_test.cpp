@@ -181,9 +181,11 @@ TEST(ExportBadInputTest, FlagsAreValidated) {
 
 // Edge TPU check ----------------------------------------------------------------------------------
 
-exporter::Model int8_of(const graph::Graph& graph, uint64_t seed) {
+exporter::Model int8_of(const graph::Graph& graph, uint64_t seed, bool decompose_hard_swish = true) {
   nn::GraphNet net = seeded_net(graph, seed);
-  exporter::LoweredModel lowered = exporter::lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  exporter::LoweringOptions lo;
+  lo.decompose_hard_swish = decompose_hard_swish;
+  exporter::LoweredModel lowered = exporter::lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net), lo);
   std::vector<exporter::TensorRange> ranges = exporter::observe_ranges(lowered.model, {seeded_input(graph, 4, seed)});
   return exporter::quantize_int8(lowered.model, ranges);
 }
@@ -207,7 +209,7 @@ TEST(EdgeTpuCheckTest, ReportsUnmappedOpsAndTheCut) {
   std::string x = b.conv_bn("input", 8, 3, 1, Activation::kRelu);
   std::string h = b.conv_bn(x, 8, 3, 2, Activation::kHardSwish);
   graph::Graph g = b.build(b.fully_connected(b.global_avg_pool(h), 10));
-  exporter::Model m = int8_of(g, 3);
+  exporter::Model m = int8_of(g, 3, /*decompose_hard_swish=*/false);
   exporter::EdgeTpuReport report = exporter::check_edgetpu_model(m, g);
   ASSERT_FALSE(report.one_partition());
   ASSERT_EQ(report.unsupported.size(), 1u);
@@ -216,6 +218,18 @@ TEST(EdgeTpuCheckTest, ReportsUnmappedOpsAndTheCut) {
   EXPECT_EQ(m.operators[report.cut_op].op, exporter::BuiltinOp::kHardSwish);
   EXPECT_EQ(report.edgetpu_ops + report.cpu_ops, int(m.operators.size()));
   EXPECT_NE(report.to_text().find("cuts the graph at op " + std::to_string(report.cut_op)), std::string::npos);
+  // Decomposed into ADD / MUL / MUL, the same network maps as one partition.
+  EXPECT_TRUE(exporter::check_edgetpu_model(int8_of(g, 3), g).one_partition());
+}
+
+// MobileNetV3 (hard_swish, squeeze-excite with hard_sigmoid) as the exporter writes it for int8.
+TEST(EdgeTpuCheckTest, MobilenetV3MapsAsOnePartition) {
+  graph::ZooOptions options;
+  options.input_size = 32;
+  options.classes = 10;
+  graph::Graph g = graph::zoo_model("mobilenet_v3_small", options);
+  exporter::EdgeTpuReport report = exporter::check_edgetpu_model(int8_of(g, 5), g);
+  EXPECT_TRUE(report.one_partition()) << report.to_text();
 }
 
 TEST(EdgeTpuCheckTest, MaxPoolOverNegativeValuesNeedsPadV2) {

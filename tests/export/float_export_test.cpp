@@ -66,12 +66,13 @@ TEST(LoweringTest, ReferenceInterpreterMatchesGraphNetOnEveryOp) {
 }
 
 // Runs `graph` with seeded weights in LibTorch and in the TFLite runtime; returns max relative diff.
-double tflite_vs_graph_net(const graph::Graph& graph, uint64_t seed, int samples) {
+double tflite_vs_graph_net(const graph::Graph& graph, uint64_t seed, int samples,
+                           const exporter::LoweringOptions& options = {}) {
   nn::GraphNet net = seeded_net(graph, seed);
   torch::Tensor x = seeded_input(graph, samples, seed);
   torch::NoGradGuard no_grad;
   torch::Tensor expected = net->forward(x);
-  exporter::LoweredModel lowered = lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  exporter::LoweredModel lowered = lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net), options);
   torch::Tensor nhwc = to_nhwc(x);
   std::string out = run_tflite(exporter::serialize_tflite(lowered.model),
                                std::string(static_cast<const char*>(nhwc.data_ptr()), nhwc.numel() * sizeof(float)));
@@ -89,6 +90,11 @@ TEST(FloatExportTest, EveryOpMatchesLibTorchInTfliteRuntime) {
   double diff = tflite_vs_graph_net(every_op_graph(), 2, 3);
   RecordProperty("max_relative_diff", scientific(diff));
   EXPECT_LE(diff, 1e-4);
+  exporter::LoweringOptions decomposed;
+  decomposed.decompose_hard_swish = true;
+  double diff_decomposed = tflite_vs_graph_net(every_op_graph(), 2, 3, decomposed);
+  RecordProperty("max_relative_diff_decomposed_hard_swish", scientific(diff_decomposed));
+  EXPECT_LE(diff_decomposed, 1e-4);
 }
 
 struct ZooCase {

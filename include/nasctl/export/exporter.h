@@ -33,6 +33,9 @@ struct ExportOptions {
   bool int8 = false;
   /// `--io-type int8|uint8|float32`; default "" = int8 for int8 models, float32 otherwise.
   std::string io_type;
+  /// `--hard-swish builtin|decomposed`: TFLite's HARD_SWISH, or ADD/MUL/MUL that the Edge TPU
+  /// compiler maps; default "" = decomposed for int8, builtin for float32.
+  std::string hard_swish;
   /// int8 calibration (`--calibration DATA --calibration-batches N`).
   CalibrationOptions calibration;
   /// `--check-edgetpu`: report what the Edge TPU compiler would not map; default false (always on

@@ -7,7 +7,8 @@
 ///    only reader of a conv (without activation) is folded into it;
 ///  - a standalone batch_norm -> DEPTHWISE_CONV_2D 1x1 with bias (one op, per-channel int8 scale);
 ///  - activations: relu / relu6 fused where TFLite fuses them (conv, depthwise, fully connected,
-///    add), else RELU / RELU6; hard_swish -> HARD_SWISH; sigmoid -> LOGISTIC; swish -> LOGISTIC +
+///    add), else RELU / RELU6; hard_swish -> HARD_SWISH (or ADD, MUL, MUL, see LoweringOptions);
+///    sigmoid -> LOGISTIC; swish -> LOGISTIC +
 ///    MUL; hard_sigmoid -> ADD 3 with fused RELU6, MUL 1/6 (after a conv or fully connected: +3
 ///    folded into its bias, RELU6 fused, then MUL 1/6);
 ///  - add -> ADD (a chain for 3+ inputs); mul -> MUL (broadcast 1x1xC); concat -> CONCATENATION;
@@ -36,8 +37,16 @@ struct LoweredModel {
   std::map<std::string, int> node_tensor;
 };
 
+struct LoweringOptions {
+  /// hard_swish as x * (relu6(x + 3) / 6) with ADD (fused RELU6), MUL, MUL instead of TFLite's
+  /// HARD_SWISH: the Edge TPU compiler maps these ops but not HARD_SWISH (google-coral/edgetpu
+  /// issues 272, 353), so the whole network stays on the Edge TPU. Default false (HARD_SWISH).
+  bool decompose_hard_swish = false;
+};
+
 /// Lowers a finalized `graph`. Throws Error naming the node and op when an op has no TFLite
 /// lowering, and naming the node and parameter when a weight is missing or has the wrong shape.
-LoweredModel lower_to_tflite(const graph::Graph& graph, const NodeWeights& weights);
+LoweredModel lower_to_tflite(const graph::Graph& graph, const NodeWeights& weights,
+                             const LoweringOptions& options = {});
 
 }  // namespace nasctl::exporter
