@@ -200,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(IoTypes, Int8ExportTest,
                                   (info.param.decompose_hard_swish ? "" : "_builtin_hard_swish");
                          });
 
-TEST(Int8ExportTest, TensorsFollowTfliteInt8Rules) {
+TEST(Int8ModelTest, TensorsFollowTfliteInt8Rules) {
   exporter::Model m = int8_model(exporter::IoType::kInt8);
   for (const exporter::Operator& op : m.operators) {
     const exporter::Tensor& in = m.tensors[op.inputs[0]];
@@ -248,7 +248,7 @@ TEST(Int8ExportTest, TensorsFollowTfliteInt8Rules) {
 }
 
 // The user's path: a checkpoint as the trainer writes it, `nasctl export`, the model card.
-TEST(Int8ExportTest, CommandLineExportFollowsItsModelCard) {
+TEST(Int8ModelTest, CommandLineExportFollowsItsModelCard) {
   SKIP_WITHOUT_TFLITE_RUNTIME();
   Trained& t = trained();
   TempDir dir;
