@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "export_fixtures.h"
+#include "nasctl/export/quantize.h"
 #include "nasctl/export/reference.h"
 #include "nasctl/graph/zoo.h"
 #include "nasctl/space/lower.h"
@@ -36,7 +37,7 @@ graph::Graph every_op_graph() {
   std::string sig = b.activation(scaled, Activation::kSigmoid);
   std::string hs = b.activation(scaled, Activation::kHardSigmoid);                // ADD + RELU6, MUL
   std::string sum = b.add({scaled, sig, hs}, Activation::kRelu);                  // ADD chain
-  std::string cat = b.concat({sum, scaled});
+  std::string cat = b.concat({sum, scaled, sig});                               // sigmoid: requantized
   std::string padded = b.pad(cat, 1, 0, 0, 1);
   std::string pooled = b.max_pool(padded, 2, 1, Padding::kValid);
   std::string flat = b.flatten(pooled);
@@ -95,6 +96,42 @@ TEST(FloatExportTest, EveryOpMatchesLibTorchInTfliteRuntime) {
   double diff_decomposed = tflite_vs_graph_net(every_op_graph(), 2, 3, decomposed);
   RecordProperty("max_relative_diff_decomposed_hard_swish", scientific(diff_decomposed));
   EXPECT_LE(diff_decomposed, 1e-4);
+}
+
+// The same graph as a full-integer model: the runtime accepts every int8 op (kernels check the
+// quantization of LOGISTIC / SOFTMAX outputs, concatenation and pool inputs, bias scales) and the
+// dequantized outputs follow the float network.
+TEST(Int8EveryOpTest, RunsInTfliteRuntimeCloseToFloat) {
+  SKIP_WITHOUT_TFLITE_RUNTIME();
+  graph::Graph graph = every_op_graph();
+  nn::GraphNet net = seeded_net(graph, 2);
+  exporter::LoweredModel lowered = lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  std::vector<exporter::TensorRange> ranges = exporter::observe_ranges(lowered.model, {seeded_input(graph, 32, 3)});
+  exporter::QuantizeOptions qo;
+  qo.io_type = exporter::IoType::kFloat32;
+  exporter::Model model = exporter::quantize_int8(lowered.model, ranges, qo);
+  // The sigmoid output (fixed scale 1/256) joins a concatenation of wider range through a requantize.
+  int requantize = 0;
+  for (const exporter::Operator& op : model.operators) {
+    requantize += op.op == exporter::BuiltinOp::kQuantize && model.tensors[op.inputs[0]].type == exporter::TensorType::kInt8;
+  }
+  EXPECT_EQ(requantize, 1);
+  const int samples = 8;
+  torch::Tensor x = seeded_input(graph, samples, 4);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> expected = net->forward_all(x);
+  torch::Tensor nhwc = to_nhwc(x);
+  std::string out = run_tflite(exporter::serialize_tflite(model),
+                               std::string(static_cast<const char*>(nhwc.data_ptr()), nhwc.numel() * sizeof(float)));
+  std::vector<float> values = from_bytes<float>(out);
+  ASSERT_EQ(values.size(), size_t(samples * 20));
+  torch::Tensor all = torch::from_blob(values.data(), {samples, 20}).clone();
+  double logits = relative_max_diff(all.narrow(1, 0, 10), expected[0]);
+  double probs = (all.narrow(1, 10, 10) - expected[1]).abs().max().item<double>();
+  RecordProperty("logits_max_relative_diff", scientific(logits));
+  RecordProperty("softmax_max_abs_diff", scientific(probs));
+  EXPECT_LE(logits, 0.05);
+  EXPECT_LE(probs, 0.05);
 }
 
 struct ZooCase {
