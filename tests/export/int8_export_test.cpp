@@ -162,27 +162,27 @@ struct Int8Case {
   bool decompose_hard_swish;
 };
 
-class Int8ExportTest : public ::testing::TestWithParam<Int8Case> {};
-
-TEST_P(Int8ExportTest, AgreesWithFloatNetworkOnFashionMnist) {
-  SKIP_WITHOUT_TFLITE_RUNTIME();
+// One variant: agreement with the float network, accuracy drop, Edge TPU partitioning.
+void check_variant(const Int8Case& c) {
   Trained& t = trained();
-  exporter::Model model = int8_model(GetParam().io, GetParam().decompose_hard_swish);
+  std::string name = std::string(exporter::io_type_name(c.io)) + (c.decompose_hard_swish ? "" : "_builtin_hard_swish");
+  SCOPED_TRACE(name);
+  exporter::Model model = int8_model(c.io, c.decompose_hard_swish);
   torch::Tensor q_logits = tflite_logits(model, t.test_images);
   ASSERT_EQ(q_logits.size(0), kTestImages);
   torch::Tensor float_top1 = t.float_logits.argmax(1), int8_top1 = q_logits.argmax(1);
   double agreement = accuracy(int8_top1, float_top1);
   double float_acc = accuracy(float_top1, t.test_labels), int8_acc = accuracy(int8_top1, t.test_labels);
-  RecordProperty("agreement", std::to_string(agreement));
-  RecordProperty("float_accuracy", std::to_string(float_acc));
-  RecordProperty("int8_accuracy", std::to_string(int8_acc));
+  ::testing::Test::RecordProperty("agreement_" + name, std::to_string(agreement));
+  ::testing::Test::RecordProperty("float_accuracy", std::to_string(float_acc));
+  ::testing::Test::RecordProperty("int8_accuracy_" + name, std::to_string(int8_acc));
   EXPECT_GT(float_acc, 0.75) << "the network did not train";
   EXPECT_GE(agreement, 0.99);
   EXPECT_LE(float_acc - int8_acc, 0.01);
   // Full integer: one Edge TPU partition (the float32 io variant ends in a DEQUANTIZE on the CPU),
   // unless the model keeps TFLite's HARD_SWISH, which the compiler does not map.
   exporter::EdgeTpuReport report = exporter::check_edgetpu_model(model, t.net->graph());
-  if (GetParam().decompose_hard_swish) {
+  if (c.decompose_hard_swish) {
     EXPECT_TRUE(report.one_partition()) << report.to_text();
   } else {
     ASSERT_FALSE(report.one_partition());
@@ -190,66 +190,9 @@ TEST_P(Int8ExportTest, AgreesWithFloatNetworkOnFashionMnist) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(IoTypes, Int8ExportTest,
-                         ::testing::Values(Int8Case{exporter::IoType::kInt8, true},
-                                           Int8Case{exporter::IoType::kUInt8, true},
-                                           Int8Case{exporter::IoType::kFloat32, true},
-                                           Int8Case{exporter::IoType::kInt8, false}),
-                         [](const auto& info) {
-                           return std::string(exporter::io_type_name(info.param.io)) +
-                                  (info.param.decompose_hard_swish ? "" : "_builtin_hard_swish");
-                         });
-
-TEST(Int8ModelTest, TensorsFollowTfliteInt8Rules) {
-  exporter::Model m = int8_model(exporter::IoType::kInt8);
-  for (const exporter::Operator& op : m.operators) {
-    const exporter::Tensor& in = m.tensors[op.inputs[0]];
-    if (op.op == exporter::BuiltinOp::kConv2d || op.op == exporter::BuiltinOp::kDepthwiseConv2d ||
-        op.op == exporter::BuiltinOp::kFullyConnected) {
-      const exporter::Tensor& w = m.tensors[op.inputs[1]];
-      const exporter::Tensor& b = m.tensors[op.inputs[2]];
-      EXPECT_EQ(w.type, exporter::TensorType::kInt8);
-      EXPECT_EQ(b.type, exporter::TensorType::kInt32);
-      int axis = op.op == exporter::BuiltinOp::kDepthwiseConv2d ? 3 : 0;
-      size_t channels = op.op == exporter::BuiltinOp::kFullyConnected ? 1 : size_t(w.shape[axis]);
-      ASSERT_EQ(w.quant.scale.size(), channels) << w.name;
-      EXPECT_EQ(w.quant.dimension, op.op == exporter::BuiltinOp::kFullyConnected ? 0 : axis);
-      EXPECT_EQ(b.quant.dimension, 0);
-      for (size_t c = 0; c < channels; ++c) {
-        EXPECT_EQ(w.quant.zero_point[c], 0);
-        EXPECT_NEAR(b.quant.scale[c], double(in.quant.scale[0]) * w.quant.scale[c], 1e-6 * b.quant.scale[c]);
-      }
-      for (size_t i = 0; i < w.data.size(); ++i) EXPECT_NE(static_cast<int8_t>(w.data[i]), -128) << "symmetric";
-    }
-    if (op.op == exporter::BuiltinOp::kLogistic || op.op == exporter::BuiltinOp::kSoftmax) {
-      EXPECT_FLOAT_EQ(m.tensors[op.outputs[0]].quant.scale[0], 1.0f / 256);
-      EXPECT_EQ(m.tensors[op.outputs[0]].quant.zero_point[0], -128);
-    }
-    if (op.op == exporter::BuiltinOp::kConcatenation || op.op == exporter::BuiltinOp::kAveragePool2d ||
-        op.op == exporter::BuiltinOp::kPad) {
-      size_t shared = op.op == exporter::BuiltinOp::kConcatenation ? op.inputs.size() : 1;
-      for (size_t k = 0; k < shared; ++k) {
-        EXPECT_EQ(m.tensors[op.inputs[k]].quant.scale, m.tensors[op.outputs[0]].quant.scale);
-        EXPECT_EQ(m.tensors[op.inputs[k]].quant.zero_point, m.tensors[op.outputs[0]].quant.zero_point);
-      }
-    }
-  }
-  // TFLite's op versions for int8 kernels, as written to the file.
-  exporter::TfliteFileInfo info = exporter::inspect_tflite(exporter::serialize_tflite(m), "int8");
-  std::map<int32_t, int> versions;
-  for (const auto& c : info.operator_codes) versions[c.builtin_code] = c.version;
-  EXPECT_EQ(versions.at(3), 3);   // CONV_2D
-  EXPECT_EQ(versions.at(4), 3);   // DEPTHWISE_CONV_2D
-  EXPECT_EQ(versions.at(9), 4);   // FULLY_CONNECTED
-  EXPECT_EQ(versions.at(0), 2);   // ADD
-  EXPECT_EQ(versions.at(2), 2);   // CONCATENATION
-  EXPECT_EQ(versions.at(40), 2);  // MEAN
-  EXPECT_EQ(versions.at(34), 2);  // PAD
-}
-
 // The user's path: a checkpoint as the trainer writes it, `nasctl export`, the model card.
-TEST(Int8ModelTest, CommandLineExportFollowsItsModelCard) {
-  SKIP_WITHOUT_TFLITE_RUNTIME();
+void check_command_line_export() {
+  SCOPED_TRACE("nasctl export");
   Trained& t = trained();
   TempDir dir;
   nn::TensorArchive archive;
@@ -281,12 +224,86 @@ TEST(Int8ModelTest, CommandLineExportFollowsItsModelCard) {
   double scale = card["input"]["tensors"][0]["quantization"]["scale"].get<double>();
   int64_t zp = card["input"]["tensors"][0]["quantization"]["zero_point"].get<int64_t>();
   torch::Tensor q = (torch::round(x / scale) + double(zp)).clamp(0, 255).to(torch::kUInt8).contiguous();
-  std::string out = run_tflite(read_file(dir.file("model.tflite")), std::string(static_cast<const char*>(q.data_ptr()), q.numel()));
+  std::string out =
+      run_tflite(read_file(dir.file("model.tflite")), std::string(static_cast<const char*>(q.data_ptr()), q.numel()));
   ASSERT_EQ(out.size(), size_t(kTestImages) * 10);
   torch::Tensor top1 = torch::from_blob(out.data(), {kTestImages, 10}, torch::kUInt8).to(torch::kInt64).argmax(1);
   double agreement = accuracy(top1, t.float_logits.argmax(1));
-  RecordProperty("agreement", std::to_string(agreement));
+  ::testing::Test::RecordProperty("agreement_command_line", std::to_string(agreement));
   EXPECT_GE(agreement, 0.99);
+}
+
+// One test, so that the network trains once per process (ctest runs every test in its own).
+TEST(Int8ExportTest, TrainedNetworkAgreesWithFloatOnFashionMnist) {
+  SKIP_WITHOUT_TFLITE_RUNTIME();
+  for (Int8Case c : {Int8Case{exporter::IoType::kInt8, true}, Int8Case{exporter::IoType::kUInt8, true},
+                     Int8Case{exporter::IoType::kFloat32, true}, Int8Case{exporter::IoType::kInt8, false}}) {
+    check_variant(c);
+  }
+  check_command_line_export();
+}
+
+// The int8 rules TFLite's kernels check, on the graph with every op (random weights).
+TEST(Int8ModelTest, TensorsFollowTfliteInt8Rules) {
+  graph::Graph graph = every_op_graph();
+  nn::GraphNet net = seeded_net(graph, 2);
+  exporter::LoweredModel lowered = exporter::lower_to_tflite(net->graph(), exporter::weights_from_graph_net(*net));
+  exporter::Model m = exporter::quantize_int8(lowered.model, exporter::observe_ranges(lowered.model, {seeded_input(graph, 8, 3)}));
+  using exporter::BuiltinOp;
+  for (const exporter::Operator& op : m.operators) {
+    const exporter::Tensor& in = m.tensors[op.inputs[0]];
+    const exporter::Tensor& out = m.tensors[op.outputs[0]];
+    EXPECT_EQ(out.type, exporter::TensorType::kInt8) << out.name;
+    if (op.op == BuiltinOp::kConv2d || op.op == BuiltinOp::kDepthwiseConv2d || op.op == BuiltinOp::kFullyConnected) {
+      const exporter::Tensor& w = m.tensors[op.inputs[1]];
+      const exporter::Tensor& b = m.tensors[op.inputs[2]];
+      EXPECT_EQ(w.type, exporter::TensorType::kInt8);
+      EXPECT_EQ(b.type, exporter::TensorType::kInt32);
+      int axis = op.op == BuiltinOp::kDepthwiseConv2d ? 3 : 0;
+      size_t channels = op.op == BuiltinOp::kFullyConnected ? 1 : size_t(w.shape[axis]);
+      ASSERT_EQ(w.quant.scale.size(), channels) << w.name;
+      EXPECT_EQ(w.quant.dimension, axis);
+      EXPECT_EQ(b.quant.dimension, 0);
+      for (size_t c = 0; c < channels; ++c) {
+        EXPECT_EQ(w.quant.zero_point[c], 0);
+        EXPECT_NEAR(b.quant.scale[c], double(in.quant.scale[0]) * w.quant.scale[c], 1e-6 * b.quant.scale[c]);
+      }
+      for (size_t i = 0; i < w.data.size(); ++i) ASSERT_NE(static_cast<int8_t>(w.data[i]), -128) << "symmetric";
+    }
+    if (op.op == BuiltinOp::kLogistic || op.op == BuiltinOp::kSoftmax) {
+      EXPECT_FLOAT_EQ(out.quant.scale[0], 1.0f / 256);
+      EXPECT_EQ(out.quant.zero_point[0], -128);
+    }
+    std::vector<int> shared;
+    if (op.op == BuiltinOp::kConcatenation) shared = op.inputs;
+    if (op.op == BuiltinOp::kAveragePool2d || op.op == BuiltinOp::kMaxPool2d || op.op == BuiltinOp::kPad ||
+        op.op == BuiltinOp::kPadV2 || op.op == BuiltinOp::kReshape || op.op == BuiltinOp::kTranspose) {
+      shared = {op.inputs[0]};
+    }
+    if (op.op == BuiltinOp::kSplit) shared = {op.inputs[1]};
+    for (int t : shared) {
+      for (int o : op.outputs) {
+        EXPECT_EQ(m.tensors[t].quant.scale, m.tensors[o].quant.scale) << builtin_op_name(op.op);
+        EXPECT_EQ(m.tensors[t].quant.zero_point, m.tensors[o].quant.zero_point) << builtin_op_name(op.op);
+      }
+    }
+  }
+  // TFLite's op versions for int8 kernels, as written to the file.
+  exporter::TfliteFileInfo info = exporter::inspect_tflite(exporter::serialize_tflite(m), "int8");
+  std::map<int32_t, int> versions;
+  for (const auto& c : info.operator_codes) versions[c.builtin_code] = std::max(versions[c.builtin_code], c.version);
+  std::map<BuiltinOp, int> expected = {
+      {BuiltinOp::kConv2d, 3},       {BuiltinOp::kDepthwiseConv2d, 3}, {BuiltinOp::kFullyConnected, 4},
+      {BuiltinOp::kAdd, 2},          {BuiltinOp::kConcatenation, 2},   {BuiltinOp::kMean, 2},
+      {BuiltinOp::kPad, 2},          {BuiltinOp::kPadV2, 2},           {BuiltinOp::kMaxPool2d, 2},
+      {BuiltinOp::kAveragePool2d, 2}, {BuiltinOp::kLogistic, 2},       {BuiltinOp::kSoftmax, 2},
+      {BuiltinOp::kTranspose, 2},    {BuiltinOp::kSplit, 2},           {BuiltinOp::kReshape, 1},
+      {BuiltinOp::kHardSwish, 1},    {BuiltinOp::kQuantize, 1}};
+  for (const auto& [op, version] : expected) {
+    ASSERT_TRUE(versions.count(int32_t(op))) << builtin_op_name(op) << " missing from the graph";
+    EXPECT_EQ(versions[int32_t(op)], version) << builtin_op_name(op);
+  }
+  EXPECT_GE(versions[int32_t(BuiltinOp::kMul)], 2);
 }
 
 }  // namespace
