@@ -123,147 +123,139 @@ void Lowerer::lower_node(size_t i) {
   }
 }
 
-// Conv weights with a folded batch_norm: w' = w * s, b' = (b - mean) * s + beta, s = gamma / sqrt(var + eps).
-static Folded fold(const std::vector<float>& weight, std::vector<float> bias, const HostTensor* gamma,
-                   const HostTensor* beta, const HostTensor* mean, const HostTensor* var, double eps) {
-  Folded f{weight, std::move(bias)};
-  if (!gamma) return f;
+// Weights with a folded batch_norm: w' = w * s, b' = (b - mean) * s + beta, s = gamma / sqrt(var + eps).
+static void fold(const Node& bn, const HostTensor& gamma, const HostTensor& beta, const HostTensor& mean,
+                 const HostTensor& var, Folded& f) {
   size_t out = f.bias.size();
   size_t per = f.weight.size() / out;
   for (size_t o = 0; o < out; ++o) {
-    double s = gamma->values[o] / std::sqrt(double(var->values[o]) + eps);
+    double s = gamma.values[o] / std::sqrt(double(var.values[o]) + bn.epsilon);
     for (size_t k = 0; k < per; ++k) f.weight[o * per + k] = static_cast<float>(f.weight[o * per + k] * s);
-    f.bias[o] = static_cast<float>((double(f.bias[o]) - mean->values[o]) * s + beta->values[o]);
+    f.bias[o] = static_cast<float>((double(f.bias[o]) - mean.values[o]) * s + beta.values[o]);
   }
-  return f;
+}
+
+Lowerer::LinearParams Lowerer::linear_params(size_t i, const std::vector<int64_t>& weight_shape) {
+  const Node& n = graph_.nodes[i];
+  const int out = static_cast<int>(weight_shape[0]);
+  LinearParams p;
+  p.weight = param(n, "weight", weight_shape).values;
+  p.bias = n.bias ? param(n, "bias", {out}).values : std::vector<float>(out, 0.0f);
+  p.last = &n;
+  if (folded_bn_[i] >= 0) {
+    const Node& bn = graph_.nodes[folded_bn_[i]];
+    Folded f{std::move(p.weight), std::move(p.bias)};
+    fold(bn, param(bn, "weight", {out}), param(bn, "bias", {out}), param(bn, "running_mean", {out}),
+         param(bn, "running_var", {out}), f);
+    p.weight = std::move(f.weight);
+    p.bias = std::move(f.bias);
+    p.last = &bn;  // the batch_norm takes over the node's name and activation
+  }
+  p.bias_hard_sigmoid = p.last->activation == Activation::kHardSigmoid;
+  if (p.bias_hard_sigmoid) {
+    for (float& b : p.bias) b += 3.0f;  // relu6(z + 3) / 6: +3 here, RELU6 fused, MUL 1/6 after
+  }
+  p.fused = p.bias_hard_sigmoid ? FusedActivation::kRelu6 : fused_part(p.last->activation);
+  p.name = needs_tail(p.last->activation) ? p.last->id + "/linear" : p.last->id;
+  return p;
+}
+
+int Lowerer::emit_conv_padding(const Node& n, int x, OpOptions& o) {
+  AxisPad ph = axis_pad(n.input_shapes[0].h, n.kernel_h, n.stride_h, n.padding);
+  AxisPad pw = axis_pad(n.input_shapes[0].w, n.kernel_w, n.stride_w, n.padding);
+  if (ph.tflite_same && pw.tflite_same) {
+    o.padding = n.padding == graph::Padding::kSame ? TflitePadding::kSame : TflitePadding::kValid;
+    return x;
+  }
+  o.padding = TflitePadding::kValid;
+  return emit_pad(x, ph.before, std::max(ph.after, 0), pw.before, std::max(pw.after, 0), n.id + "/pad");
 }
 
 void Lowerer::lower_conv(size_t i) {
   const Node& n = graph_.nodes[i];
   const int in_c = n.input_shapes[0].c, out_c = n.filters, kh = n.kernel_h, kw = n.kernel_w;
-  const int in_per_group = in_c / n.groups;
-  const HostTensor& w = param(n, "weight", {out_c, in_per_group, kh, kw});
-  std::vector<float> bias(out_c, 0.0f);
-  if (n.bias) bias = param(n, "bias", {out_c}).values;
-
-  // A folded batch_norm takes over the node's name and activation.
-  const Node* bn = folded_bn_[i] >= 0 ? &graph_.nodes[folded_bn_[i]] : nullptr;
-  const Node& last = bn ? *bn : n;
-  Folded f = bn ? fold(w.values, bias, &param(*bn, "weight", {out_c}), &param(*bn, "bias", {out_c}),
-                       &param(*bn, "running_mean", {out_c}), &param(*bn, "running_var", {out_c}), bn->epsilon)
-                : Folded{w.values, bias};
-  Activation act = last.activation;
-  bool bias_hard_sigmoid = act == Activation::kHardSigmoid;
-  if (bias_hard_sigmoid) {
-    for (float& b : f.bias) b += 3.0f;  // relu6(z + 3) / 6: +3 here, RELU6 fused, MUL 1/6 after
-  }
+  LinearParams p = linear_params(i, {out_c, in_c / n.groups, kh, kw});
   OpOptions o;
   o.stride_h = n.stride_h;
   o.stride_w = n.stride_w;
-  o.activation = bias_hard_sigmoid ? FusedActivation::kRelu6 : fused_part(act);
-
-  int x = as_4d(input(n, 0));
-  detail::AxisPad ph = axis_pad(n.input_shapes[0].h, kh, n.stride_h, n.padding);
-  detail::AxisPad pw = axis_pad(n.input_shapes[0].w, kw, n.stride_w, n.padding);
-  if (ph.tflite_same && pw.tflite_same) {
-    o.padding = n.padding == graph::Padding::kSame ? TflitePadding::kSame : TflitePadding::kValid;
-  } else {
-    x = emit_pad(x, ph.before, std::max(ph.after, 0), pw.before, std::max(pw.after, 0), n.id + "/pad");
-    o.padding = TflitePadding::kValid;
-  }
-  std::vector<int> out_shape = {1, n.output.h, n.output.w, out_c};
-  std::string name = needs_tail(act) ? last.id + "/linear" : last.id;
-
+  o.activation = p.fused;
+  int x = emit_conv_padding(n, as_4d(input(n, 0)), o);
   int y;
   if (n.op == Op::kDepthwiseConv2d) {
     // [O, 1, kh, kw] -> [1, kh, kw, O]; output channel o = c * multiplier + m in both layouts.
-    std::vector<float> dw(f.weight.size());
+    std::vector<float> dw(p.weight.size());
     for (int oc = 0; oc < out_c; ++oc) {
-      for (int k = 0; k < kh * kw; ++k) dw[k * out_c + oc] = f.weight[oc * kh * kw + k];
+      for (int k = 0; k < kh * kw; ++k) dw[k * out_c + oc] = p.weight[oc * kh * kw + k];
     }
     o.depth_multiplier = out_c / in_c;
     int wt = model_.add_float_constant(n.id + "/weights", {1, kh, kw, out_c}, dw);
-    int bt = model_.add_float_constant(n.id + "/bias", {out_c}, f.bias);
-    y = emit(BuiltinOp::kDepthwiseConv2d, {x, wt, bt}, out_shape, name, o);
+    int bt = model_.add_float_constant(n.id + "/bias", {out_c}, p.bias);
+    y = emit(BuiltinOp::kDepthwiseConv2d, {x, wt, bt}, {1, n.output.h, n.output.w, out_c}, p.name, o);
   } else {
-    // [O, I/g, kh, kw] -> OHWI per group; groups > 1 split the input and concatenate the outputs.
-    const int g = n.groups, out_per_group = out_c / g;
-    std::vector<int> parts(g, x);
-    if (g > 1) {
-      OpOptions so;
-      so.num_splits = g;
-      int axis = model_.add_int32_constant(n.id + "/split_axis", {}, {3});
-      std::vector<int> part_shape = shape(x);
-      part_shape[3] /= g;
-      Operator split;
-      split.op = BuiltinOp::kSplit;
-      split.inputs = {axis, x};
-      split.options = so;
-      split.origin = origin_;
-      for (int k = 0; k < g; ++k) {
-        parts[k] = model_.add_activation(n.id + "/split" + std::to_string(k), part_shape);
-        split.outputs.push_back(parts[k]);
-      }
-      model_.add_operator(std::move(split));
-    }
-    std::vector<int> outs;
+    y = emit_conv(n, x, p, o);
+  }
+  origin_ = p.last->id;  // the activation ops belong to the node that carries the activation
+  value_[i] = finish_activation(y, p.last->activation, p.bias_hard_sigmoid, p.last->id);
+  nonneg_[i] = produces_nonneg(p.last->activation);
+}
+
+int Lowerer::emit_conv(const Node& n, int x, const LinearParams& p, const OpOptions& o) {
+  // [O, I/g, kh, kw] -> OHWI per group; groups > 1 split the input and concatenate the outputs.
+  const int kh = n.kernel_h, kw = n.kernel_w, g = n.groups;
+  const int out_per_group = n.filters / g, in_per_group = n.input_shapes[0].c / g;
+  std::vector<int> parts(g, x);
+  if (g > 1) {
+    Operator split;
+    split.op = BuiltinOp::kSplit;
+    split.inputs = {model_.add_int32_constant(n.id + "/split_axis", {}, {3}), x};
+    split.options.num_splits = g;
+    split.origin = origin_;
+    std::vector<int> part_shape = shape(x);
+    part_shape[3] /= g;
     for (int k = 0; k < g; ++k) {
-      std::vector<float> ohwi(size_t(out_per_group) * kh * kw * in_per_group);
-      for (int oc = 0; oc < out_per_group; ++oc) {
-        for (int ic = 0; ic < in_per_group; ++ic) {
-          for (int k2 = 0; k2 < kh * kw; ++k2) {
-            ohwi[(size_t(oc) * kh * kw + k2) * in_per_group + ic] =
-                f.weight[((size_t(k) * out_per_group + oc) * in_per_group + ic) * kh * kw + k2];
-          }
+      parts[k] = model_.add_activation(n.id + "/split" + std::to_string(k), part_shape);
+      split.outputs.push_back(parts[k]);
+    }
+    model_.add_operator(std::move(split));
+  }
+  std::vector<int> outs;
+  for (int k = 0; k < g; ++k) {
+    std::vector<float> ohwi(size_t(out_per_group) * kh * kw * in_per_group);
+    for (int oc = 0; oc < out_per_group; ++oc) {
+      for (int ic = 0; ic < in_per_group; ++ic) {
+        for (int t = 0; t < kh * kw; ++t) {
+          ohwi[(size_t(oc) * kh * kw + t) * in_per_group + ic] =
+              p.weight[((size_t(k) * out_per_group + oc) * in_per_group + ic) * kh * kw + t];
         }
       }
-      std::string suffix = g > 1 ? "/g" + std::to_string(k) : "";
-      std::vector<float> b(f.bias.begin() + k * out_per_group, f.bias.begin() + (k + 1) * out_per_group);
-      int wt = model_.add_float_constant(n.id + suffix + "/weights", {out_per_group, kh, kw, in_per_group}, ohwi);
-      int bt = model_.add_float_constant(n.id + suffix + "/bias", {out_per_group}, b);
-      std::vector<int> part_out = {1, n.output.h, n.output.w, out_per_group};
-      outs.push_back(emit(BuiltinOp::kConv2d, {parts[k], wt, bt}, part_out, g > 1 ? name + suffix : name, o));
     }
-    if (g == 1) {
-      y = outs[0];
-    } else {
-      OpOptions co;
-      co.axis = 3;
-      y = emit(BuiltinOp::kConcatenation, outs, out_shape, name, co);
-    }
+    std::string suffix = g > 1 ? "/g" + std::to_string(k) : "";
+    std::vector<float> b(p.bias.begin() + k * out_per_group, p.bias.begin() + (k + 1) * out_per_group);
+    int wt = model_.add_float_constant(n.id + suffix + "/weights", {out_per_group, kh, kw, in_per_group}, ohwi);
+    int bt = model_.add_float_constant(n.id + suffix + "/bias", {out_per_group}, b);
+    outs.push_back(emit(BuiltinOp::kConv2d, {parts[k], wt, bt}, {1, n.output.h, n.output.w, out_per_group},
+                        p.name + suffix, o));
   }
-  origin_ = last.id;  // the activation ops belong to the node that carries the activation
-  value_[i] = finish_activation(y, act, bias_hard_sigmoid, last.id);
-  nonneg_[i] = produces_nonneg(act);
+  if (g == 1) return outs[0];
+  OpOptions co;
+  co.axis = 3;
+  return emit(BuiltinOp::kConcatenation, outs, {1, n.output.h, n.output.w, n.filters}, p.name, co);
 }
 
 void Lowerer::lower_fully_connected(size_t i) {
   const Node& n = graph_.nodes[i];
   const int units = n.units;
   const int64_t in = n.input_shapes[0].elements();
-  const HostTensor& w = param(n, "weight", {units, in});
-  std::vector<float> bias(units, 0.0f);
-  if (n.bias) bias = param(n, "bias", {units}).values;
-  const Node* bn = folded_bn_[i] >= 0 ? &graph_.nodes[folded_bn_[i]] : nullptr;
-  const Node& last = bn ? *bn : n;
-  Folded f = bn ? fold(w.values, bias, &param(*bn, "weight", {units}), &param(*bn, "bias", {units}),
-                       &param(*bn, "running_mean", {units}), &param(*bn, "running_var", {units}), bn->epsilon)
-                : Folded{w.values, bias};
-  Activation act = last.activation;
-  bool bias_hard_sigmoid = act == Activation::kHardSigmoid;
-  if (bias_hard_sigmoid) {
-    for (float& b : f.bias) b += 3.0f;
-  }
+  LinearParams p = linear_params(i, {units, in});
   OpOptions o;
-  o.activation = bias_hard_sigmoid ? FusedActivation::kRelu6 : fused_part(act);
+  o.activation = p.fused;
   // The input's NHWC element order is the order GraphNet flattens in: the weights apply as they are.
-  int wt = model_.add_float_constant(n.id + "/weights", {units, static_cast<int>(in)}, f.weight);
-  int bt = model_.add_float_constant(n.id + "/bias", {units}, f.bias);
-  int y = emit(BuiltinOp::kFullyConnected, {input(n, 0), wt, bt}, {1, units},
-               needs_tail(act) ? last.id + "/linear" : last.id, o);
-  origin_ = last.id;
-  value_[i] = finish_activation(y, act, bias_hard_sigmoid, last.id);
-  nonneg_[i] = produces_nonneg(act);
+  int wt = model_.add_float_constant(n.id + "/weights", {units, static_cast<int>(in)}, p.weight);
+  int bt = model_.add_float_constant(n.id + "/bias", {units}, p.bias);
+  int y = emit(BuiltinOp::kFullyConnected, {input(n, 0), wt, bt}, {1, units}, p.name, o);
+  origin_ = p.last->id;
+  value_[i] = finish_activation(y, p.last->activation, p.bias_hard_sigmoid, p.last->id);
+  nonneg_[i] = produces_nonneg(p.last->activation);
 }
 
 void Lowerer::lower_batch_norm(size_t i) {

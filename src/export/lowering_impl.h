@@ -40,6 +40,23 @@ class Lowerer {
   void lower_channel_shuffle(size_t index);
   void plan_folding();
 
+  /// Weights and bias of a conv / fully connected node (LibTorch layout) with its folded
+  /// batch_norm and hard_sigmoid's +3 applied; `last` is the node that ends it (the batch_norm when
+  /// folded), `fused` what the op fuses, `name` its output's name.
+  struct LinearParams {
+    std::vector<float> weight;
+    std::vector<float> bias;
+    const graph::Node* last = nullptr;
+    bool bias_hard_sigmoid = false;
+    FusedActivation fused = FusedActivation::kNone;
+    std::string name;
+  };
+  LinearParams linear_params(size_t index, const std::vector<int64_t>& weight_shape);
+  /// The explicit PAD a conv needs where TFLite's SAME differs from the Graph's; sets o.padding.
+  int emit_conv_padding(const graph::Node& n, int x, OpOptions& o);
+  /// CONV_2D, or SPLIT + a CONV_2D per group + CONCATENATION.
+  int emit_conv(const graph::Node& n, int x, const LinearParams& p, const OpOptions& o);
+
   // --- emitters (lowering_emit.cpp)
   /// Appends an op producing one new float tensor of `shape`; returns that tensor.
   int emit(BuiltinOp op, std::vector<int> inputs, std::vector<int> shape, const std::string& name,
