@@ -8,11 +8,13 @@
 //                    [--spec FILE] [--json] [--memory supernet|child --steps N]
 
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -27,6 +29,7 @@
 #include "nasctl/space/lower.h"
 #include "nasctl/space/search_space.h"
 #include "nasctl/train/optimizer.h"
+#include "search/depthwise.h"
 
 using namespace nasctl;
 
@@ -41,6 +44,7 @@ struct Args {
   std::string spec;
   bool json = false;
   std::string memory;  // "supernet" | "child": peak-RSS mode
+  bool depthwise = false;  // micro-benchmark of the depthwise kernels
   int steps = 20;
 };
 
@@ -61,6 +65,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--json") a.json = true;
     else if (k == "--memory") a.memory = next();
     else if (k == "--steps") a.steps = std::stoi(next());
+    else if (k == "--depthwise") a.depthwise = true;
     else throw std::runtime_error("unknown argument " + k);
   }
   return a;
@@ -135,9 +140,37 @@ Json spec_json(const space::SearchSpace& sp, search::Supernet& net, const std::v
 
 }  // namespace
 
+// Forward + backward of nasctl's depthwise kernels against LibTorch's conv2d, on supernet shapes.
+void depthwise_micro(const Args& a) {
+  struct Shape { int64_t n, c, h, k, s; };
+  for (Shape t : {Shape{a.batch, 64, 28, 5, 1}, Shape{a.batch, 64, 28, 3, 1}, Shape{a.batch, 160, 14, 5, 1},
+                  Shape{a.batch, 80, 14, 5, 2}, Shape{a.batch, 480, 4, 5, 1}}) {
+    torch::Tensor x = torch::randn({t.n, t.c, t.h, t.h}).requires_grad_(true);
+    torch::Tensor w = torch::randn({t.c, 1, t.k, t.k}).requires_grad_(true);
+    auto time = [&](bool ours) {
+      std::vector<double> v;
+      for (int r = 0; r < a.reps + 1; ++r) {
+        double t0 = now_s();
+        int64_t p = (t.k - 1) / 2;
+        torch::Tensor y = ours ? search::depthwise_conv2d(x, w, static_cast<int>(t.s))
+                               : torch::conv2d(x, w, {}, {t.s, t.s}, {p, p}, {1, 1}, t.c);
+        torch::autograd::grad({y}, {x, w}, {torch::ones_like(y)});
+        if (r > 0) v.push_back(now_s() - t0);
+      }
+      return 1e3 * median(v);
+    };
+    std::printf("depthwise n=%lld c=%lld %lldx%lld k=%lld s=%lld: nasctl %.2f ms, conv2d %.2f ms\n", (long long)t.n,
+                (long long)t.c, (long long)t.h, (long long)t.h, (long long)t.k, (long long)t.s, time(true), time(false));
+  }
+}
+
 int main(int argc, char** argv) try {
   Args a = parse(argc, argv);
   torch::set_num_threads(a.threads);
+  if (a.depthwise) {
+    depthwise_micro(a);
+    return 0;
+  }
   space::SearchSpace sp = space::SearchSpace::load(a.space);
   graph::Shape in = sp.input();
   search::Supernet net(sp, 0);
@@ -202,6 +235,10 @@ int main(int argc, char** argv) try {
     child_opts[i]->zero_grad();
     torch::nn::functional::cross_entropy(children[i]->forward(x), y).backward();
     child_opts[i]->step(0.01);
+  }
+  if (std::getenv("NASCTL_PROFILE")) {  // chrome trace of the supernet steps, for finding hot spots
+    torch::autograd::profiler::RecordProfile guard(std::getenv("NASCTL_PROFILE"));
+    for (size_t i = 0; i < archs.size(); ++i) search_step(archs[i], archs[(i + 1) % archs.size()]);
   }
   std::vector<double> t_supernet, t_search, t_child, t_val;
   for (int r = 0; r < a.reps; ++r) {

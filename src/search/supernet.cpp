@@ -8,6 +8,7 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/space/lower.h"
+#include "search/depthwise.h"
 
 namespace nasctl::search {
 using graph::Activation;
@@ -339,14 +340,18 @@ torch::Tensor SupernetImpl::run_block(const torch::Tensor& x, const BlockSpec& b
     bool fused = blk.type == BlockType::kFusedInvertedBottleneck;
     y = activate(batch_norm(conv(y, w.expand, fused ? blk.stride : 1, groups), w.expand_bn_w, w.expand_bn_b),
                  blk.activation);
-    if (grouped) y = torch::channel_shuffle(y, groups);
+    if (grouped) {
+      // ShuffleNet's shuffle as view + transpose (LibTorch 1.13 has no derivative for channel_shuffle).
+      const int64_t n = y.size(0), c = y.size(1), h = y.size(2), wd = y.size(3);
+      y = y.reshape({n, groups, c / groups, h, wd}).transpose(1, 2).reshape({n, c, h, wd})
+              .contiguous(at::MemoryFormat::ChannelsLast);
+    }
   }
   if (w.conv.defined()) {
     y = activate(batch_norm(conv(y, w.conv, blk.stride, 1), w.conv_bn_w, w.conv_bn_b), blk.activation);
   }
   if (w.dw.defined()) {
-    y = activate(batch_norm(conv(y, w.dw, blk.stride, static_cast<int>(w.dw.size(0))), w.dw_bn_w, w.dw_bn_b),
-                 blk.activation);
+    y = activate(batch_norm(depthwise_conv2d(y, w.dw, blk.stride), w.dw_bn_w, w.dw_bn_b), blk.activation);
   }
   if (w.se_reduce_w.defined()) {
     torch::Tensor s = y.mean({2, 3});
@@ -359,8 +364,10 @@ torch::Tensor SupernetImpl::run_block(const torch::Tensor& x, const BlockSpec& b
   return y;
 }
 
-torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const space::ArchSpec& arch) {
+torch::Tensor SupernetImpl::forward(const torch::Tensor& input, const space::ArchSpec& arch) {
   check_arch(arch);
+  // Channels-last throughout: oneDNN's convolutions and the depthwise kernels run NHWC natively.
+  torch::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
   torch::Tensor y = activate(batch_norm(conv(x, stem_.weight, stem_spec_.stride, 1), stem_bn_.weight, stem_bn_.bias),
                              stem_spec_.activation);
   for (size_t i = 0; i < arch.blocks.size(); ++i) {

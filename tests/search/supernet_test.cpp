@@ -78,6 +78,41 @@ TEST(Supernet, SampledPathEqualsTheLoweredChildNetwork) {
   EXPECT_GE(types_seen.size(), 5u) << "the samples should cover most block structures";
 }
 
+TEST(Supernet, GradientsEqualTheChildNetworksGradients) {
+  space::SearchSpace space = test_space();
+  Supernet supernet(space, 4);
+  std::mt19937_64 rng(23);
+  torch::manual_seed(1);
+  torch::Tensor x = torch::randn({4, 3, 16, 16});
+  torch::Tensor labels = torch::tensor({0, 1, 2, 3}, torch::kLong);
+  for (int trial = 0; trial < 4; ++trial) {
+    space::ArchSpec arch = space.decode(space.sample(rng));
+    nn::GraphNet child = child_with_supernet_weights(supernet, arch);
+    child->train();
+    supernet->zero_grad();
+    torch::nn::functional::cross_entropy(child->forward(x), labels).backward();
+    torch::nn::functional::cross_entropy(supernet->forward(x, arch), labels).backward();
+    auto params = child->named_parameters();
+    auto shared = supernet->named_parameters();
+    int compared = 0, total = 0;
+    for (auto& [name, slice] : supernet->child_weights(arch)) {
+      ++total;
+      // The supernet's gradient, read through the same view as the weight (grouped weights are
+      // reshaped copies, not views: those are covered by the forward test).
+      for (auto& p : shared) {
+        if (!slice.is_alias_of(p.value())) continue;
+        ASSERT_TRUE(p.value().grad().defined()) << name;
+        torch::Tensor got = p.value().grad().as_strided(slice.sizes(), slice.strides(), slice.storage_offset());
+        torch::Tensor expected = params[name].grad();
+        double scale = expected.abs().max().item<double>() + 1e-12;
+        EXPECT_LE((got - expected).abs().max().item<double>(), 1e-3 * scale + 1e-7) << "trial " << trial << " " << name;
+        ++compared;
+      }
+    }
+    EXPECT_GE(compared, total * 3 / 4);
+  }
+}
+
 TEST(Supernet, KernelsShareCentreTapsAndChannelsShareLeadingSlices) {
   space::SearchSpace space = test_space();
   Supernet supernet(space, 0);
