@@ -92,7 +92,20 @@ std::vector<torch::Tensor> run_reference(const Model& model, const torch::Tensor
   }
   values[model.inputs[0]] = input.to(torch::kFloat32).contiguous();
   if (observe) observe(model.inputs[0], values[model.inputs[0]]);
-  for (const Operator& op : model.operators) {
+  // Activations are dropped after their last reader (calibration batches at full resolution would
+  // otherwise keep every activation of the network alive at once).
+  std::vector<size_t> last_use(model.tensors.size(), model.operators.size());
+  for (size_t k = 0; k < model.operators.size(); ++k) {
+    for (int t : model.operators[k].inputs) last_use[t] = k;
+  }
+  for (int t : model.outputs) last_use[t] = model.operators.size();
+  for (size_t index = 0; index < model.operators.size(); ++index) {
+    const Operator& op = model.operators[index];
+    auto release = [&] {
+      for (int t : op.inputs) {
+        if (last_use[t] == index && !model.tensors[t].is_constant()) values[t] = torch::Tensor();
+      }
+    };
     auto arg = [&](size_t k) -> const torch::Tensor& { return values.at(op.inputs.at(k)); };
     const OpOptions& o = op.options;
     torch::Tensor y;
@@ -154,6 +167,7 @@ std::vector<torch::Tensor> run_reference(const Model& model, const torch::Tensor
           values[op.outputs[k]] = parts[k].contiguous();
           if (observe) observe(op.outputs[k], values[op.outputs[k]]);
         }
+        release();
         continue;
       }
       case BuiltinOp::kHardSwish: y = arg(0) * torch::clamp(arg(0) + 3.0, 0.0, 6.0) / 6.0; break;
@@ -166,6 +180,7 @@ std::vector<torch::Tensor> run_reference(const Model& model, const torch::Tensor
     }
     values[op.outputs[0]] = y;
     if (observe) observe(op.outputs[0], y);
+    release();
   }
   std::vector<torch::Tensor> outputs;
   for (int t : model.outputs) outputs.push_back(values.at(t));
