@@ -1,3 +1,8 @@
+# nasctl's own CPU kernels: floating-point comparisons may be evaluated speculatively (no FP traps
+# are ever enabled), which lets GCC vectorise the ReLU/ReLU6 masks instead of branching on them.
+set_source_files_properties(${PROJECT_SOURCE_DIR}/src/nn/batch_norm_act.cpp ${PROJECT_SOURCE_DIR}/src/nn/depthwise.cpp
+                            PROPERTIES COMPILE_OPTIONS "-fno-trapping-math")
+
 # Per-module dependencies of nasctl_torch beyond LibTorch.
 
 # data: JPEG through libjpeg-turbo's TurboJPEG API, PNG through libpng, gzip'd IDX through zlib.

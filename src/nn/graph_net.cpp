@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "nasctl/core/error.h"
+#include "nn/batch_norm_act.h"
 #include "nn/graph_ops.h"
 
 namespace nasctl::nn {
@@ -104,10 +105,26 @@ torch::Tensor GraphNetImpl::run_node(size_t index, const std::vector<torch::Tens
   torch::nn::Module* module = modules_[index].get();
   switch (n.op) {
     case Op::kConv2d:
-    case Op::kDepthwiseConv2d:
-      return ops::activate(ops::conv(n, *module->as<torch::nn::Conv2d>(), in[0]), n.activation);
-    case Op::kBatchNorm:
-      return ops::activate(module->as<torch::nn::BatchNorm2d>()->forward(in[0]), n.activation);
+    case Op::kDepthwiseConv2d: {
+      torch::Tensor y = ops::conv(n, *module->as<torch::nn::Conv2d>(), in[0], options_.channels_last);
+      // A one-channel input is both contiguous and channels-last, and LibTorch then picks NCHW for
+      // the output: keep the whole network channels-last (NCHW here costs up to 2x per step).
+      if (options_.channels_last) y = y.contiguous(torch::MemoryFormat::ChannelsLast);
+      return ops::activate(y, n.activation);
+    }
+    case Op::kBatchNorm: {
+      auto* bn = module->as<torch::nn::BatchNorm2d>();
+      if (!is_training() || !options_.channels_last || !batch_norm_act_fused(in[0], n.activation)) {
+        return ops::activate(bn->forward(in[0]), n.activation);
+      }
+      // Training: BN + ReLU/ReLU6 in one kernel pair, updating the running statistics as bn would.
+      {
+        torch::NoGradGuard no_grad;
+        bn->num_batches_tracked.add_(1);
+      }
+      return batch_norm_act(in[0], bn->weight, bn->bias, n.activation, bn->options.eps(), bn->running_mean,
+                            bn->running_var, bn->options.momentum().value());
+    }
     case Op::kActivation:
       return ops::activate(in[0], n.activation);
     case Op::kAdd: {

@@ -1,5 +1,7 @@
 #include "nn/graph_ops.h"
 
+#include "nn/depthwise.h"
+
 #include <limits>
 
 namespace nasctl::nn::ops {
@@ -66,8 +68,14 @@ torch::Tensor activate(const torch::Tensor& x, Activation a) {
   return x;
 }
 
-torch::Tensor conv(const Node& n, torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+torch::Tensor conv(const Node& n, torch::nn::Conv2dImpl& conv, const torch::Tensor& x, bool direct_depthwise) {
   AxisPadding h = padding_h(n), w = padding_w(n);
+  const int64_t k = n.kernel_h;
+  if (direct_depthwise && n.op == graph::Op::kDepthwiseConv2d && !conv.options.bias() && n.kernel_w == k &&
+      n.stride_h == n.stride_w && h.symmetric_ok() && w.symmetric_ok() && h.before == (k - 1) / 2 &&
+      w.before == (k - 1) / 2 && depthwise_kernels_apply(x, conv.weight)) {
+    return crop(depthwise_conv2d(x, conv.weight, n.stride_h), h, w);
+  }
   torch::Tensor input = x;
   std::vector<int64_t> padding = {h.before, w.before};
   if (!h.symmetric_ok() || !w.symmetric_ok()) {

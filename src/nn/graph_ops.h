@@ -25,8 +25,11 @@ AxisPadding padding_w(const graph::Node& n);
 /// Applies activation `a` (kNone: returns x).
 torch::Tensor activate(const torch::Tensor& x, graph::Activation a);
 
-/// Convolution of node `n` with `conv`'s weights, honouring the Graph's padding.
-torch::Tensor conv(const graph::Node& n, torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
+/// Convolution of node `n` with `conv`'s weights, honouring the Graph's padding. With
+/// `direct_depthwise`, depthwise convolutions that nn::depthwise_conv2d covers run on its kernels
+/// (the result is then channels-last).
+torch::Tensor conv(const graph::Node& n, torch::nn::Conv2dImpl& conv, const torch::Tensor& x,
+                   bool direct_depthwise = false);
 /// max_pool2d / avg_pool2d of node `n` (avg excludes padding from the count).
 torch::Tensor pool(const graph::Node& n, const torch::Tensor& x);
 /// Reshape [N, C, H, W] to the NHWC `target` (element order of NHWC), back in NCHW.

@@ -8,7 +8,8 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/space/lower.h"
-#include "search/depthwise.h"
+#include "nn/batch_norm_act.h"
+#include "nn/depthwise.h"
 
 namespace nasctl::search {
 using graph::Activation;
@@ -39,13 +40,18 @@ torch::Tensor activate(torch::Tensor x, Activation a) {
 }
 
 // Training-mode BatchNorm with the batch's statistics (see the header for why).
-torch::Tensor batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  return torch::batch_norm(x, weight, bias, {}, {}, /*training=*/true, 0.1, 1e-5, /*cudnn_enabled=*/true);
+// Batch statistics, no running statistics (docs/search.md, "BatchNorm"), fused with the activation.
+torch::Tensor batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                         Activation act = Activation::kNone) {
+  return nn::batch_norm_act(x, weight, bias, act);
 }
 
 torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int stride, int groups) {
   int64_t pad = (w.size(2) - 1) / 2;  // odd kernels: PyTorch's symmetric padding is the Graph's "same"
-  return torch::conv2d(x, w, {}, {stride, stride}, {pad, pad}, {1, 1}, groups);
+  // Kept channels-last: from a one-channel input (both contiguous and channels-last) LibTorch
+  // would return NCHW, and everything after it would run in the slower format.
+  return torch::conv2d(x, w, {}, {stride, stride}, {pad, pad}, {1, 1}, groups)
+      .contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 // Leading `out` x `in` channels and the centre k x k taps of [O, I, K, K] weights.
@@ -338,8 +344,7 @@ torch::Tensor SupernetImpl::run_block(const torch::Tensor& x, const BlockSpec& b
   if (w.expand.defined()) {
     // fused_ibn's expansion is the kxk strided conv; ibn and group_ibn expand with 1x1 convs.
     bool fused = blk.type == BlockType::kFusedInvertedBottleneck;
-    y = activate(batch_norm(conv(y, w.expand, fused ? blk.stride : 1, groups), w.expand_bn_w, w.expand_bn_b),
-                 blk.activation);
+    y = batch_norm(conv(y, w.expand, fused ? blk.stride : 1, groups), w.expand_bn_w, w.expand_bn_b, blk.activation);
     if (grouped) {
       // ShuffleNet's shuffle as view + transpose (LibTorch 1.13 has no derivative for channel_shuffle).
       const int64_t n = y.size(0), c = y.size(1), h = y.size(2), wd = y.size(3);
@@ -348,10 +353,10 @@ torch::Tensor SupernetImpl::run_block(const torch::Tensor& x, const BlockSpec& b
     }
   }
   if (w.conv.defined()) {
-    y = activate(batch_norm(conv(y, w.conv, blk.stride, 1), w.conv_bn_w, w.conv_bn_b), blk.activation);
+    y = batch_norm(conv(y, w.conv, blk.stride, 1), w.conv_bn_w, w.conv_bn_b, blk.activation);
   }
   if (w.dw.defined()) {
-    y = activate(batch_norm(depthwise_conv2d(y, w.dw, blk.stride), w.dw_bn_w, w.dw_bn_b), blk.activation);
+    y = batch_norm(nn::depthwise_conv2d(y, w.dw, blk.stride), w.dw_bn_w, w.dw_bn_b, blk.activation);
   }
   if (w.se_reduce_w.defined()) {
     torch::Tensor s = y.mean({2, 3});
@@ -368,7 +373,7 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input, const space::Arc
   check_arch(arch);
   // Channels-last throughout: oneDNN's convolutions and the depthwise kernels run NHWC natively.
   torch::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
-  torch::Tensor y = activate(batch_norm(conv(x, stem_.weight, stem_spec_.stride, 1), stem_bn_.weight, stem_bn_.bias),
+  torch::Tensor y = batch_norm(conv(x, stem_.weight, stem_spec_.stride, 1), stem_bn_.weight, stem_bn_.bias,
                              stem_spec_.activation);
   for (size_t i = 0; i < arch.blocks.size(); ++i) {
     const BlockSpec& blk = arch.blocks[i];
@@ -378,7 +383,7 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input, const space::Arc
   int c = static_cast<int>(y.size(1));
   if (head_spec_.filters > 0) {
     torch::Tensor w = slice_conv(head_.weight, head_spec_.filters, c, 1, "supernet head");
-    y = activate(batch_norm(conv(y, w, 1, 1), head_bn_.weight, head_bn_.bias), head_spec_.activation);
+    y = batch_norm(conv(y, w, 1, 1), head_bn_.weight, head_bn_.bias, head_spec_.activation);
     c = head_spec_.filters;
   }
   y = y.mean({2, 3});

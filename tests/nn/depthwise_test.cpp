@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "search/depthwise.h"
+#include "nn/depthwise.h"
 
-namespace nasctl::search {
+namespace nasctl::nn {
 namespace {
 
 struct Case {
@@ -15,7 +15,11 @@ struct Case {
 TEST(Depthwise, ForwardAndGradientsMatchConv2d) {
   torch::manual_seed(0);
   for (Case t : {Case{2, 3, 9, 9, 3, 1}, Case{2, 4, 8, 7, 5, 1}, Case{3, 2, 10, 10, 7, 2}, Case{2, 5, 9, 8, 3, 2},
-                 Case{1, 6, 14, 14, 5, 2}, Case{2, 3, 4, 4, 7, 1}}) {
+                 Case{1, 6, 14, 14, 5, 2}, Case{2, 3, 4, 4, 7, 1},
+                 // Register-blocked paths: full 8-channel blocks, a channel tail, 4-column blocks
+                 // and single interior columns, every kernel size and both strides.
+                 Case{2, 16, 11, 13, 3, 1}, Case{2, 20, 12, 15, 5, 1}, Case{1, 12, 14, 14, 7, 1},
+                 Case{2, 24, 13, 16, 3, 2}, Case{1, 8, 15, 15, 5, 2}, Case{1, 9, 9, 10, 9, 1}}) {
     SCOPED_TRACE("n c h w k s = " + std::to_string(t.n) + " " + std::to_string(t.c) + " " + std::to_string(t.h) + " " +
                  std::to_string(t.w) + " " + std::to_string(t.k) + " " + std::to_string(t.s));
     torch::Tensor x = torch::randn({t.n, t.c, t.h, t.w}).requires_grad_(true);
@@ -61,4 +65,4 @@ TEST(Depthwise, DeterministicAcrossThreadCounts) {
 }
 
 }  // namespace
-}  // namespace nasctl::search
+}  // namespace nasctl::nn
