@@ -23,6 +23,8 @@ for r in $(seq "$runs"); do
   "$eval_bin" --space "$space" --batch "$batch" --threads "$threads" --archs 8 --reps 5 --spec "$tmp/spec.json" --json \
     > "$tmp/cpp_$r.json"
   OMP_NUM_THREADS=$threads /usr/bin/python3 "$here/search_step_reference.py" "$tmp/spec.json" > "$tmp/py_$r.json"
+  OMP_NUM_THREADS=$threads /usr/bin/python3 "$here/search_step_reference.py" "$tmp/spec.json" --channels-last \
+    > "$tmp/pycl_$r.json"
 done
 "$eval_bin" --space "$space" --batch "$batch" --threads "$threads" --archs 8 --memory supernet --steps 10 > "$tmp/mem_super.json"
 "$eval_bin" --space "$space" --batch "$batch" --threads "$threads" --archs 8 --memory child --steps 10 > "$tmp/mem_child.json"
@@ -33,17 +35,19 @@ tmp, runs, space, batch, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], s
 load = lambda p: json.load(open(p))
 cpp = [load(f"{tmp}/cpp_{r}.json") for r in range(1, runs + 1)]
 py = [load(f"{tmp}/py_{r}.json") for r in range(1, runs + 1)]
+pycl = [load(f"{tmp}/pycl_{r}.json") for r in range(1, runs + 1)]
 med = lambda v: sorted(v)[len(v) // 2]
 c_train = med([c["supernet_train_step_ms"] for c in cpp]); p_train = med([p["supernet_train_step_ms"] for p in py])
 c_search = med([c["search_step_ms"] for c in cpp]); p_search = med([p["search_step_ms"] for p in py])
+l_train = med([p["supernet_train_step_ms"] for p in pycl]); l_search = med([p["search_step_ms"] for p in pycl])
 child = med([c["child_train_step_ms"] for c in cpp])
 ms, mc = load(f"{tmp}/mem_super.json"), load(f"{tmp}/mem_child.json")
 print(f"space {space}, batch {batch}, {threads} threads, {runs} runs; {platform.processor() or platform.machine()}, "
       f"{os.cpu_count()} CPUs, torch {py[0]['torch']}")
-print(f"| step | nasctl (C++) ms | Python reference ms | speed-up |")
-print(f"|---|---:|---:|---:|")
-print(f"| supernet training step | {c_train:.1f} | {p_train:.1f} | {p_train / c_train:.2f}x |")
-print(f"| search step (training + Q) | {c_search:.1f} | {p_search:.1f} | {p_search / c_search:.2f}x |")
+print(f"| step | nasctl (C++) ms | Python reference ms | speed-up | Python, channels-last ms | speed-up |")
+print(f"|---|---:|---:|---:|---:|---:|")
+print(f"| supernet training step | {c_train:.1f} | {p_train:.1f} | {p_train / c_train:.2f}x | {l_train:.1f} | {l_train / c_train:.2f}x |")
+print(f"| search step (training + Q) | {c_search:.1f} | {p_search:.1f} | {p_search / c_search:.2f}x | {l_search:.1f} | {l_search / c_search:.2f}x |")
 print()
 print(f"| | ms | ratio |")
 print(f"|---|---:|---:|")

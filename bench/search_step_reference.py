@@ -12,7 +12,10 @@ times, like the C++ program, per architecture and median over repetitions:
   search_step_ms          that plus the controller's Q: a forward pass under inference_mode on a
                           validation batch for the next architecture.
 
-Usage: /usr/bin/python3 bench/search_step_reference.py SPEC.json [--threads N] [--reps N]
+With --channels-last the batches are channels-last (NHWC) tensors, as nasctl computes: a variant
+that shows how much of nasctl's lead comes from the memory format alone.
+
+Usage: /usr/bin/python3 bench/search_step_reference.py SPEC.json [--threads N] [--reps N] [--channels-last]
 """
 import argparse
 import json
@@ -199,6 +202,7 @@ def main():
     parser.add_argument("spec")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--channels-last", action="store_true")
     args = parser.parse_args()
     with open(args.spec) as f:
         spec = json.load(f)
@@ -211,8 +215,9 @@ def main():
                           lr=0.01, momentum=0.9, nesterov=True)
     h, w, c = spec["input"]
     n = spec["batch"]
-    x = torch.randn(n, c, h, w)
-    xv = torch.randn(n, c, h, w)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    x = torch.randn(n, c, h, w).contiguous(memory_format=fmt)
+    xv = torch.randn(n, c, h, w).contiguous(memory_format=fmt)
     y = torch.randint(0, spec["classes"], (n,))
     archs = spec["archs"]
 
@@ -240,7 +245,7 @@ def main():
         t_super.append((t1 - t0) / len(archs))
         t_search.append((t2 - t1) / len(archs))
     med = lambda v: sorted(v)[len(v) // 2]
-    print(json.dumps({"impl": "python", "torch": torch.__version__, "threads": threads, "batch": n,
+    print(json.dumps({"impl": "python", "channels_last": args.channels_last, "torch": torch.__version__, "threads": threads, "batch": n,
                       "archs": len(archs), "reps": reps, "supernet_train_step_ms": 1e3 * med(t_super),
                       "search_step_ms": 1e3 * med(t_search)}))
 
