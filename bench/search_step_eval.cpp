@@ -140,27 +140,31 @@ Json spec_json(const space::SearchSpace& sp, search::Supernet& net, const std::v
 
 }  // namespace
 
-// Forward + backward of nasctl's depthwise kernels against LibTorch's conv2d, on supernet shapes.
+// Forward + backward of nasctl's depthwise kernels against LibTorch's conv2d (NCHW, and
+// channels-last, where oneDNN has its own depthwise kernels), on supernet and MobileNetV2 shapes.
 void depthwise_micro(const Args& a) {
   struct Shape { int64_t n, c, h, k, s; };
   for (Shape t : {Shape{a.batch, 64, 28, 5, 1}, Shape{a.batch, 64, 28, 3, 1}, Shape{a.batch, 160, 14, 5, 1},
-                  Shape{a.batch, 80, 14, 5, 2}, Shape{a.batch, 480, 4, 5, 1}}) {
-    torch::Tensor x = torch::randn({t.n, t.c, t.h, t.h}).requires_grad_(true);
-    torch::Tensor w = torch::randn({t.c, 1, t.k, t.k}).requires_grad_(true);
-    auto time = [&](bool ours) {
+                  Shape{a.batch, 80, 14, 5, 2}, Shape{a.batch, 480, 4, 5, 1}, Shape{a.batch, 96, 16, 3, 2},
+                  Shape{a.batch, 144, 8, 3, 1}, Shape{a.batch, 384, 2, 3, 1}, Shape{a.batch, 960, 1, 3, 1}}) {
+    auto time = [&](int variant) {  // 0: nasctl, 1: conv2d NCHW, 2: conv2d channels-last
+      auto format = variant == 2 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+      torch::Tensor x = torch::randn({t.n, t.c, t.h, t.h}).contiguous(format).requires_grad_(true);
+      torch::Tensor w = torch::randn({t.c, 1, t.k, t.k}).contiguous(format).requires_grad_(true);
       std::vector<double> v;
       for (int r = 0; r < a.reps + 1; ++r) {
         double t0 = now_s();
         int64_t p = (t.k - 1) / 2;
-        torch::Tensor y = ours ? nn::depthwise_conv2d(x, w, static_cast<int>(t.s))
-                               : torch::conv2d(x, w, {}, {t.s, t.s}, {p, p}, {1, 1}, t.c);
+        torch::Tensor y = variant == 0 ? nn::depthwise_conv2d(x, w, static_cast<int>(t.s))
+                                       : torch::conv2d(x, w, {}, {t.s, t.s}, {p, p}, {1, 1}, t.c);
         torch::autograd::grad({y}, {x, w}, {torch::ones_like(y)});
         if (r > 0) v.push_back(now_s() - t0);
       }
       return 1e3 * median(v);
     };
-    std::printf("depthwise n=%lld c=%lld %lldx%lld k=%lld s=%lld: nasctl %.2f ms, conv2d %.2f ms\n", (long long)t.n,
-                (long long)t.c, (long long)t.h, (long long)t.h, (long long)t.k, (long long)t.s, time(true), time(false));
+    std::printf("depthwise n=%lld c=%lld %lldx%lld k=%lld s=%lld: nasctl %.2f ms, conv2d NCHW %.2f ms, conv2d channels-last %.2f ms\n",
+                (long long)t.n, (long long)t.c, (long long)t.h, (long long)t.h, (long long)t.k, (long long)t.s, time(0),
+                time(1), time(2));
   }
 }
 
