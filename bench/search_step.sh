@@ -52,7 +52,7 @@ print()
 print(f"| | ms | ratio |")
 print(f"|---|---:|---:|")
 print(f"| nasctl search step | {c_search:.1f} | {c_search / child:.2f}x |")
-print(f"| child network training step alone (GraphNet) | {child:.1f} | 1.00x |")
+print(f"| child network training step alone (GraphNet, channels-last as the trainer runs it) | {child:.1f} | 1.00x |")
 print()
 ds = ms["peak_rss_kib"] - ms["peak_rss_kib_before"]; dc = mc["peak_rss_kib"] - mc["peak_rss_kib_before"]
 print(f"memory (peak RSS growth during 10 steps of the largest sampled architecture, {ms['macs'] / 1e6:.1f} M MACs): "

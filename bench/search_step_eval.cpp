@@ -89,6 +89,13 @@ long peak_rss_kib() {
   return -1;
 }
 
+// The child network as `nasctl train` runs it: channels-last.
+nn::GraphNetOptions trainer_layout() {
+  nn::GraphNetOptions o;
+  o.channels_last = true;
+  return o;
+}
+
 train::OptimizerOptions sgd() {
   train::OptimizerOptions o;
   o.lr_reference_batch = 0;
@@ -210,7 +217,7 @@ int main(int argc, char** argv) try {
     if (a.memory == "supernet") {
       for (int s = 0; s < a.steps; ++s) search_step(archs[largest], archs[largest]);
     } else {
-      nn::GraphNet child(space::lower(archs[largest]));
+      nn::GraphNet child(space::lower(archs[largest]), trainer_layout());
       train::Optimizer copt(named(*child), sgd());
       for (int s = 0; s < a.steps; ++s) {
         copt.zero_grad();
@@ -229,7 +236,7 @@ int main(int argc, char** argv) try {
   std::vector<nn::GraphNet> children;
   std::vector<std::unique_ptr<train::Optimizer>> child_opts;
   for (const auto& arch : archs) {
-    children.emplace_back(space::lower(arch));
+    children.emplace_back(space::lower(arch), trainer_layout());
     children.back()->train();
     child_opts.push_back(std::make_unique<train::Optimizer>(named(*children.back()), sgd()));
   }

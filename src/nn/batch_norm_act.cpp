@@ -155,10 +155,6 @@ void for_rows(int64_t rows, Rows body) {
   });
 }
 
-torch::Tensor channel_vector(const std::vector<float>& v) {
-  return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())}, torch::kFloat).clone();
-}
-
 class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
  public:
   // Returns {y, batch mean, unbiased batch variance}; the statistics are not differentiable.
@@ -177,10 +173,16 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
           moment_block(xd, pivot.data(), c, b * kBlockRows, std::min((b + 1) * kBlockRows, rows), s, q);
         },
         sum, squares);
-    torch::Tensor w = weight.to(torch::kFloat).contiguous(), bi = bias.to(torch::kFloat).contiguous();
+    torch::Tensor w = weight.contiguous(), bi = bias.contiguous();
     const float* wd = w.data_ptr<float>();
     const float* bd = bi.data_ptr<float>();
-    std::vector<float> mean(c), invstd(c), scale(c), shift(c), unbiased(c);
+    // Separate tensors, not views of one: autograd may accumulate into an output's storage.
+    torch::Tensor mean_t = torch::empty({c}, x.options()), invstd_t = torch::empty({c}, x.options());
+    torch::Tensor unbiased_t = torch::empty({c}, x.options());
+    float* mean = mean_t.data_ptr<float>();
+    float* invstd = invstd_t.data_ptr<float>();
+    float* unbiased = unbiased_t.data_ptr<float>();
+    std::vector<float> scale(c), shift(c);
     for (int64_t i = 0; i < c; ++i) {
       const double m = sum[i] / rows;
       const double var = std::max(squares[i] / rows - m * m, 0.0);
@@ -193,12 +195,11 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
     torch::Tensor y = torch::empty_like(x, x.options().memory_format(at::MemoryFormat::ChannelsLast));
     float* yd = y.data_ptr<float>();
     for_rows(rows, [&](int64_t begin, int64_t end) {
-      normalise_rows({xd, nullptr, scale.data(), shift.data(), mean.data(), c, begin, end}, act, yd);
+      normalise_rows({xd, nullptr, scale.data(), shift.data(), mean, c, begin, end}, act, yd);
     });
-    torch::Tensor mean_t = channel_vector(mean), unbiased_t = channel_vector(unbiased);
     ctx->save_for_backward({x, w, bi});
     ctx->saved_data["mean"] = mean_t;
-    ctx->saved_data["invstd"] = channel_vector(invstd);
+    ctx->saved_data["invstd"] = invstd_t;
     ctx->saved_data["act"] = act_code;
     ctx->mark_non_differentiable({mean_t, unbiased_t});
     return {y, mean_t, unbiased_t};
@@ -234,7 +235,11 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
                          act, g, gx);
         },
         sum_g, sum_gx);
-    std::vector<float> mean_g(c), k(c), dweight(c), dbias(c);
+    std::vector<float> mean_g(c), k(c);
+    // Separate tensors, not views of one: the autograd engine may take them over as .grad.
+    torch::Tensor dw = torch::empty({c}, x.options()), db = torch::empty({c}, x.options());
+    float* dweight = dw.data_ptr<float>();
+    float* dbias = db.data_ptr<float>();
     for (int64_t i = 0; i < c; ++i) {
       mean_g[i] = static_cast<float>(sum_g[i] / rows);
       k[i] = static_cast<float>(scale[i] * static_cast<double>(invstd[i]) * invstd[i] * sum_gx[i] / rows);
@@ -250,8 +255,8 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
                             out);
       });
     }
-    torch::Tensor dw = ctx->needs_input_grad(1) ? channel_vector(dweight) : torch::Tensor();
-    torch::Tensor db = ctx->needs_input_grad(2) ? channel_vector(dbias) : torch::Tensor();
+    if (!ctx->needs_input_grad(1)) dw = torch::Tensor();
+    if (!ctx->needs_input_grad(2)) db = torch::Tensor();
     return {dx, dw, db, torch::Tensor(), torch::Tensor()};
   }
 };
