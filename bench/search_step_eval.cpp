@@ -162,7 +162,7 @@ void depthwise_micro(const Args& a) {
       for (int r = 0; r < a.reps + 1; ++r) {
         double t0 = now_s();
         int64_t p = (t.k - 1) / 2;
-        torch::Tensor y = variant == 0 ? nn::depthwise_conv2d(x, w, static_cast<int>(t.s))
+        torch::Tensor y = variant == 0 ? nn::depthwise_conv2d_direct(x, w, static_cast<int>(t.s))
                                        : torch::conv2d(x, w, {}, {t.s, t.s}, {p, p}, {1, 1}, t.c);
         torch::autograd::grad({y}, {x, w}, {torch::ones_like(y)});
         if (r > 0) v.push_back(now_s() - t0);

@@ -34,6 +34,12 @@ Geometry geometry(const torch::Tensor& x, int64_t k, int64_t s) {
 constexpr int64_t kLanes = 8;
 constexpr int64_t kCols = 4;
 
+// Output maps of at most this many pixels (4x4) run on these kernels; larger ones on oneDNN's
+// channels-last depthwise kernels, which are faster there (bench/search_step_eval --depthwise).
+// oneDNN's are slow on tiny maps: a 3x3 depthwise on 1x1 inputs of 960 channels costs it about
+// 18x ours, because nearly every tap falls in the padding.
+constexpr int64_t kDirectMaxOutputPixels = 16;
+
 // Output columns [lo, hi) whose windows lie inside the input: taps need no bounds checks there.
 struct Interior {
   int64_t lo, hi;
@@ -308,12 +314,23 @@ bool depthwise_kernels_apply(const torch::Tensor& x, const torch::Tensor& w) {
          w.dim() == 4 && w.size(2) == w.size(3) && w.size(2) % 2 == 1 && w.size(0) == x.size(1) && w.size(1) == 1;
 }
 
-torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int stride) {
+torch::Tensor depthwise_conv2d_direct(const torch::Tensor& x, const torch::Tensor& w, int stride) {
   if (!depthwise_kernels_apply(x, w)) {
     int64_t pad = (w.size(2) - 1) / 2;
     return torch::conv2d(x, w, {}, {stride, stride}, {pad, pad}, {1, 1}, x.size(1));
   }
   return DepthwiseConv::apply(x, w, static_cast<int64_t>(stride));
+}
+
+torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int stride) {
+  const int64_t pad = (w.size(2) - 1) / 2;
+  if (depthwise_kernels_apply(x, w)) {
+    const Geometry g = geometry(x, w.size(2), stride);
+    if (g.ho * g.wo <= kDirectMaxOutputPixels) return DepthwiseConv::apply(x, w, static_cast<int64_t>(stride));
+  }
+  // oneDNN's channels-last depthwise kernels (the output keeps the input's channels-last format).
+  return torch::conv2d(x.contiguous(at::MemoryFormat::ChannelsLast), w, {}, {stride, stride}, {pad, pad}, {1, 1},
+                       x.size(1));
 }
 
 }  // namespace nasctl::nn
