@@ -176,7 +176,7 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
     torch::Tensor w = weight.contiguous(), bi = bias.contiguous();
     const float* wd = w.data_ptr<float>();
     const float* bd = bi.data_ptr<float>();
-    // Separate tensors, not views of one: autograd may accumulate into an output's storage.
+    // One tensor each (as for the gradients below, no views of a shared buffer reach autograd).
     torch::Tensor mean_t = torch::empty({c}, x.options()), invstd_t = torch::empty({c}, x.options());
     torch::Tensor unbiased_t = torch::empty({c}, x.options());
     float* mean = mean_t.data_ptr<float>();
