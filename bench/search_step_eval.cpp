@@ -251,6 +251,11 @@ int main(int argc, char** argv) try {
     torch::autograd::profiler::RecordProfile guard(std::getenv("NASCTL_PROFILE"));
     for (size_t i = 0; i < archs.size(); ++i) search_step(archs[i], archs[(i + 1) % archs.size()]);
   }
+  if (std::getenv("NASCTL_PROFILE_VAL")) {
+    torch::autograd::profiler::RecordProfile guard(std::getenv("NASCTL_PROFILE_VAL"));
+    c10::InferenceMode g;
+    for (size_t i = 0; i < archs.size(); ++i) net->forward(xv, archs[i]).sum().item<float>();
+  }
   std::vector<double> t_supernet, t_search, t_child, t_val;
   for (int r = 0; r < a.reps; ++r) {
     double t0 = now_s();

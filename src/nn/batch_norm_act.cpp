@@ -1,6 +1,7 @@
 #include "nn/batch_norm_act.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <cmath>
@@ -69,6 +70,15 @@ NASCTL_INLINE void normalise(const float* __restrict x, const float* __restrict 
   }
 }
 
+template <Activation A>
+NASCTL_INLINE void normalise_in_place(float* x, const float* __restrict scale, const float* __restrict shift, int64_t c,
+                                      int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    float* row = x + r * c;
+    for (int64_t i = 0; i < c; ++i) row[i] = apply<A>(row[i] * scale[i] + shift[i]);
+  }
+}
+
 // Sums of g = dy * act'(pre) and g * (x - mean) per channel.
 template <Activation A>
 NASCTL_INLINE void gradient_sums(const float* __restrict x, const float* __restrict dy, const float* __restrict scale,
@@ -105,6 +115,13 @@ NASCTL_CPU_CLONES void normalise_rows(const RowArgs& a, Activation act, float* y
   if (act == Activation::kRelu) return normalise<Activation::kRelu>(a.x, a.scale, a.shift, a.c, a.begin, a.end, y);
   if (act == Activation::kRelu6) return normalise<Activation::kRelu6>(a.x, a.scale, a.shift, a.c, a.begin, a.end, y);
   normalise<Activation::kNone>(a.x, a.scale, a.shift, a.c, a.begin, a.end, y);
+}
+
+NASCTL_CPU_CLONES void normalise_rows_in_place(float* x, const float* scale, const float* shift, int64_t c,
+                                               int64_t begin, int64_t end, Activation act) {
+  if (act == Activation::kRelu) return normalise_in_place<Activation::kRelu>(x, scale, shift, c, begin, end);
+  if (act == Activation::kRelu6) return normalise_in_place<Activation::kRelu6>(x, scale, shift, c, begin, end);
+  normalise_in_place<Activation::kNone>(x, scale, shift, c, begin, end);
 }
 
 NASCTL_CPU_CLONES void gradient_block(const RowArgs& a, Activation act, float* sum_g, float* sum_gx) {
@@ -155,54 +172,69 @@ void for_rows(int64_t rows, Rows body) {
   });
 }
 
+// A batch's per-channel statistics and the affine map y = x * scale + shift they give.
+struct BatchStats {
+  torch::Tensor mean, invstd, unbiased;  // [C] each, separate tensors (they may reach autograd)
+  std::vector<float> scale, shift;
+};
+
+// Statistics of x (channels-last, contiguous) over all rows. Shifted sums (by the first row) keep
+// E[d^2] - E[d]^2 free of cancellation.
+BatchStats batch_stats(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps) {
+  const int64_t c = x.size(1), rows = x.numel() / c;
+  const float* xd = x.data_ptr<float>();
+  std::vector<float> pivot(xd, xd + c);
+  std::vector<double> sum, squares;
+  reduce_blocks(
+      rows, c,
+      [&](int64_t b, float* s, float* q) {
+        moment_block(xd, pivot.data(), c, b * kBlockRows, std::min((b + 1) * kBlockRows, rows), s, q);
+      },
+      sum, squares);
+  torch::Tensor w = weight.contiguous(), bi = bias.contiguous();
+  const float* wd = w.data_ptr<float>();
+  const float* bd = bi.data_ptr<float>();
+  BatchStats st{torch::empty({c}, x.options()), torch::empty({c}, x.options()), torch::empty({c}, x.options()),
+                std::vector<float>(c), std::vector<float>(c)};
+  float* mean = st.mean.data_ptr<float>();
+  float* invstd = st.invstd.data_ptr<float>();
+  float* unbiased = st.unbiased.data_ptr<float>();
+  for (int64_t i = 0; i < c; ++i) {
+    const double m = sum[i] / rows;
+    const double var = std::max(squares[i] / rows - m * m, 0.0);
+    mean[i] = static_cast<float>(pivot[i] + m);
+    invstd[i] = static_cast<float>(1.0 / std::sqrt(var + eps));
+    st.scale[i] = wd[i] * invstd[i];
+    st.shift[i] = bd[i] - mean[i] * st.scale[i];
+    unbiased[i] = static_cast<float>(rows > 1 ? var * rows / (rows - 1) : var);
+  }
+  return st;
+}
+
 class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
  public:
   // Returns {y, batch mean, unbiased batch variance}; the statistics are not differentiable.
   static tensor_list forward(AutogradContext* ctx, const torch::Tensor& x_in, const torch::Tensor& weight,
                              const torch::Tensor& bias, int64_t act_code, double eps) {
+    RECORD_FUNCTION("nasctl::batch_norm_act", std::vector<c10::IValue>({x_in}));
     const auto act = static_cast<Activation>(act_code);
+    ctx->set_materialize_grads(false);  // the statistics' gradients are never used: no zero tensors for them
     torch::Tensor x = x_in.contiguous(at::MemoryFormat::ChannelsLast);
     const int64_t c = x.size(1), rows = x.numel() / c;
     const float* xd = x.data_ptr<float>();
-    // Shifted sums (by the first row) keep E[d^2] - E[d]^2 free of cancellation.
-    std::vector<float> pivot(xd, xd + c);
-    std::vector<double> sum, squares;
-    reduce_blocks(
-        rows, c,
-        [&](int64_t b, float* s, float* q) {
-          moment_block(xd, pivot.data(), c, b * kBlockRows, std::min((b + 1) * kBlockRows, rows), s, q);
-        },
-        sum, squares);
-    torch::Tensor w = weight.contiguous(), bi = bias.contiguous();
-    const float* wd = w.data_ptr<float>();
-    const float* bd = bi.data_ptr<float>();
-    // One tensor each (as for the gradients below, no views of a shared buffer reach autograd).
-    torch::Tensor mean_t = torch::empty({c}, x.options()), invstd_t = torch::empty({c}, x.options());
-    torch::Tensor unbiased_t = torch::empty({c}, x.options());
-    float* mean = mean_t.data_ptr<float>();
-    float* invstd = invstd_t.data_ptr<float>();
-    float* unbiased = unbiased_t.data_ptr<float>();
-    std::vector<float> scale(c), shift(c);
-    for (int64_t i = 0; i < c; ++i) {
-      const double m = sum[i] / rows;
-      const double var = std::max(squares[i] / rows - m * m, 0.0);
-      mean[i] = static_cast<float>(pivot[i] + m);
-      invstd[i] = static_cast<float>(1.0 / std::sqrt(var + eps));
-      scale[i] = wd[i] * invstd[i];
-      shift[i] = bd[i] - mean[i] * scale[i];
-      unbiased[i] = static_cast<float>(rows > 1 ? var * rows / (rows - 1) : var);
-    }
+    BatchStats st = batch_stats(x, weight, bias, eps);
+    const float* mean = st.mean.data_ptr<float>();
     torch::Tensor y = torch::empty_like(x, x.options().memory_format(at::MemoryFormat::ChannelsLast));
     float* yd = y.data_ptr<float>();
     for_rows(rows, [&](int64_t begin, int64_t end) {
-      normalise_rows({xd, nullptr, scale.data(), shift.data(), mean, c, begin, end}, act, yd);
+      normalise_rows({xd, nullptr, st.scale.data(), st.shift.data(), mean, c, begin, end}, act, yd);
     });
-    ctx->save_for_backward({x, w, bi});
-    ctx->saved_data["mean"] = mean_t;
-    ctx->saved_data["invstd"] = invstd_t;
+    ctx->save_for_backward({x, weight.contiguous(), bias.contiguous()});
+    ctx->saved_data["mean"] = st.mean;
+    ctx->saved_data["invstd"] = st.invstd;
     ctx->saved_data["act"] = act_code;
-    ctx->mark_non_differentiable({mean_t, unbiased_t});
-    return {y, mean_t, unbiased_t};
+    ctx->mark_non_differentiable({st.mean, st.unbiased});
+    return {y, st.mean, st.unbiased};
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -211,6 +243,7 @@ class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
     const torch::Tensor& w = saved[1];
     const torch::Tensor& bi = saved[2];
     const auto act = static_cast<Activation>(ctx->saved_data["act"].toInt());
+    if (!grads[0].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     torch::Tensor mean_t = ctx->saved_data["mean"].toTensor();
     torch::Tensor invstd_t = ctx->saved_data["invstd"].toTensor();
     torch::Tensor dy = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
@@ -283,6 +316,22 @@ torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight
     running_var.mul_(1.0 - momentum).add_(out[2].to(running_var.dtype()), momentum);
   }
   return out[0];
+}
+
+torch::Tensor batch_norm_act_(torch::Tensor x, const torch::Tensor& weight, const torch::Tensor& bias, Activation act,
+                              double eps) {
+  if (at::GradMode::is_enabled() || !batch_norm_act_fused(x, act) || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
+      weight.scalar_type() != torch::kFloat || bias.scalar_type() != torch::kFloat) {
+    return batch_norm_act(x, weight, bias, act, eps);
+  }
+  RECORD_FUNCTION("nasctl::batch_norm_act_", std::vector<c10::IValue>({x}));
+  const int64_t c = x.size(1), rows = x.numel() / c;
+  BatchStats st = batch_stats(x, weight, bias, eps);
+  float* xd = x.data_ptr<float>();
+  for_rows(rows, [&](int64_t begin, int64_t end) {
+    normalise_rows_in_place(xd, st.scale.data(), st.shift.data(), c, begin, end, act);
+  });
+  return x;
 }
 
 }  // namespace nasctl::nn

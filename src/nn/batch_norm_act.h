@@ -25,4 +25,11 @@ torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight
                              graph::Activation act, double eps = 1e-5, torch::Tensor running_mean = {},
                              torch::Tensor running_var = {}, double momentum = 0.1);
 
+/// batch_norm_act without running statistics, normalising x in place when gradients are off (a
+/// validation forward: x must be a temporary nothing else reads); with gradients on, or arguments
+/// batch_norm_act_fused rejects, or x not channels-last contiguous, the out-of-place batch_norm_act.
+/// Returns the result (x itself when done in place).
+torch::Tensor batch_norm_act_(torch::Tensor x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              graph::Activation act, double eps = 1e-5);
+
 }  // namespace nasctl::nn

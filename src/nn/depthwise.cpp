@@ -1,6 +1,7 @@
 #include "nn/depthwise.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <vector>
@@ -323,6 +324,7 @@ torch::Tensor depthwise_conv2d_direct(const torch::Tensor& x, const torch::Tenso
 }
 
 torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int stride) {
+  RECORD_FUNCTION("nasctl::depthwise_conv2d", std::vector<c10::IValue>({x}));
   const int64_t pad = (w.size(2) - 1) / 2;
   if (depthwise_kernels_apply(x, w)) {
     const Geometry g = geometry(x, w.size(2), stride);

@@ -16,6 +16,7 @@ using graph::Activation;
 using space::BlockSpec;
 using space::BlockType;
 using space::DecisionKind;
+using SliceMode = SupernetImpl::SliceMode;
 
 namespace {
 
@@ -41,9 +42,11 @@ torch::Tensor activate(torch::Tensor x, Activation a) {
 
 // Training-mode BatchNorm with the batch's statistics (see the header for why).
 // Batch statistics, no running statistics (docs/search.md, "BatchNorm"), fused with the activation.
+// `x` is always a fresh convolution output: without gradients (the controller's validation forward)
+// it is normalised in place.
 torch::Tensor batch_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                          Activation act = Activation::kNone) {
-  return nn::batch_norm_act(x, weight, bias, act);
+  return nn::batch_norm_act_(x, weight, bias, act);
 }
 
 torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int stride, int groups) {
@@ -54,8 +57,51 @@ torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int stride, i
       .contiguous(at::MemoryFormat::ChannelsLast);
 }
 
-// Leading `out` x `in` channels and the centre k x k taps of [O, I, K, K] weights.
-torch::Tensor slice_conv(const torch::Tensor& w, int out, int in, int k, const std::string& what) {
+// A block [start, start + length) per dimension of a shared weight, copied into the layout the
+// convolutions read (channels-last for 4-d weights), as one autograd node whose backward writes the
+// gradient into zeros of the shared weight's shape. Chained narrows would cost a node and a
+// zero-filled intermediate tensor per dimension, and the convolution another copy to channels-last.
+class SliceWeight : public torch::autograd::Function<SliceWeight> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& w,
+                               std::vector<int64_t> start, std::vector<int64_t> length) {
+    torch::Tensor view = w;
+    for (size_t d = 0; d < start.size(); ++d) view = view.narrow(static_cast<int64_t>(d), start[d], length[d]);
+    ctx->saved_data["start"] = start;
+    ctx->saved_data["length"] = length;
+    ctx->saved_data["full"] = w.sizes().vec();
+    ctx->saved_data["channels_last"] = w.is_contiguous(at::MemoryFormat::ChannelsLast) && !w.is_contiguous();
+    return view.contiguous(view.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
+  }
+
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const std::vector<int64_t> start = ctx->saved_data["start"].toIntVector();
+    const std::vector<int64_t> length = ctx->saved_data["length"].toIntVector();
+    const std::vector<int64_t> full = ctx->saved_data["full"].toIntVector();
+    auto format = ctx->saved_data["channels_last"].toBool() ? at::MemoryFormat::ChannelsLast
+                                                            : at::MemoryFormat::Contiguous;
+    torch::Tensor grad = torch::zeros(full, grads[0].options().memory_format(format));
+    torch::Tensor view = grad;
+    for (size_t d = 0; d < start.size(); ++d) view = view.narrow(static_cast<int64_t>(d), start[d], length[d]);
+    view.copy_(grads[0]);
+    return {grad, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// The block of `w` that `start`/`length` select, for computing with (see SliceWeight): the weight
+// itself where the block is all of it.
+torch::Tensor weight_block(const torch::Tensor& w, std::vector<int64_t> start, std::vector<int64_t> length) {
+  if (std::vector<int64_t>(w.sizes().begin(), w.sizes().end()) == length) {
+    return w.contiguous(w.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
+  }
+  return SliceWeight::apply(w, std::move(start), std::move(length));
+}
+
+// Leading `out` x `in` channels and the centre k x k taps of [O, I, K, K] weights: a view
+// (SliceMode::kView) or a copy in the convolutions' layout with a one-node backward (kCompute).
+torch::Tensor slice_conv(const torch::Tensor& w, int out, int in, int k, const std::string& what,
+                         SliceMode mode = SliceMode::kView) {
   int64_t big_k = w.size(2);
   if (out > w.size(0) || in > w.size(1) || k > big_k || (big_k - k) % 2 != 0) {
     throw Error(what + ": needs " + std::to_string(out) + "x" + std::to_string(in) + "x" + std::to_string(k) + "x" +
@@ -63,14 +109,20 @@ torch::Tensor slice_conv(const torch::Tensor& w, int out, int in, int k, const s
                 std::to_string(w.size(1)) + "x" + std::to_string(big_k) + "x" + std::to_string(big_k) + ")");
   }
   int64_t offset = (big_k - k) / 2;
+  if (mode == SliceMode::kCompute) return weight_block(w, {0, 0, offset, offset}, {out, in, k, k});
   return w.narrow(0, 0, out).narrow(1, 0, in).narrow(2, offset, k).narrow(3, offset, k);
 }
 
 // Grouped 1x1 weights kept per group, [g, O/g, I/g, 1, 1]: each group shares its leading channels.
-torch::Tensor slice_grouped(const torch::Tensor& w, int out, int in, int groups, const std::string& what) {
+torch::Tensor slice_grouped(const torch::Tensor& w, int out, int in, int groups, const std::string& what,
+                            SliceMode mode = SliceMode::kView) {
   if (out % groups || in % groups || out / groups > w.size(1) || in / groups > w.size(2)) {
     throw Error(what + ": " + std::to_string(groups) + " groups of " + std::to_string(out) + "x" + std::to_string(in) +
                 " channels do not fit the supernet's grouped weights");
+  }
+  if (mode == SliceMode::kCompute) {
+    return weight_block(w, {0, 0, 0, 0, 0}, {w.size(0), out / groups, in / groups, 1, 1})
+        .reshape({out, in / groups, 1, 1});
   }
   return w.narrow(1, 0, out / groups).narrow(2, 0, in / groups).reshape({out, in / groups, 1, 1});
 }
@@ -180,7 +232,11 @@ SupernetImpl::Conv SupernetImpl::make_conv(const std::string& name, const std::v
   double fan_out = shape.size() == 5 ? double(shape[0] * shape[1] * shape[3] * shape[4])
                                      : double(shape[0] * shape[2] * shape[3]);
   Conv c;
-  c.weight = register_parameter(name + "_weight", torch::empty(shape).normal_(0.0, std::sqrt(2.0 / fan_out), gen));
+  torch::Tensor w = torch::empty(shape).normal_(0.0, std::sqrt(2.0 / fan_out), gen);
+  // 4-d weights are kept channels-last, the layout the convolutions read: a weight used whole
+  // then needs no copy, and a slice's copy reads it in order.
+  if (w.dim() == 4) w = w.contiguous(at::MemoryFormat::ChannelsLast);
+  c.weight = register_parameter(name + "_weight", w);
   decayed_.push_back(c.weight);
   if (bias) {
     c.bias = register_parameter(name + "_bias", torch::zeros({shape[0] * (shape.size() == 5 ? shape[1] : 1)}));
@@ -273,7 +329,7 @@ void SupernetImpl::check_arch(const space::ArchSpec& arch) const {
   }
 }
 
-SupernetImpl::BlockWeights SupernetImpl::slice_block(int index, const BlockSpec& blk, int in) const {
+SupernetImpl::BlockWeights SupernetImpl::slice_block(int index, const BlockSpec& blk, int in, SliceMode mode) const {
   const Layer& layer = layers_[index];
   const std::string what = "supernet of space '" + space_name_ + "': block " + std::to_string(index);
   const int e = space::expanded_channels(in, blk.expansion), k = blk.kernel, f = blk.filters;
@@ -285,49 +341,49 @@ SupernetImpl::BlockWeights SupernetImpl::slice_block(int index, const BlockSpec&
   auto se = [&](const Variant& v, int channels) {
     if (!blk.se) return;
     int s = space::se_channels(channels);
-    w.se_reduce_w = slice_conv(v.se_reduce.weight, s, channels, 1, what + " se_reduce");
+    w.se_reduce_w = slice_conv(v.se_reduce.weight, s, channels, 1, what + " se_reduce", mode);
     w.se_reduce_b = slice_vec(v.se_reduce.bias, s);
-    w.se_expand_w = slice_conv(v.se_expand.weight, channels, s, 1, what + " se_expand");
+    w.se_expand_w = slice_conv(v.se_expand.weight, channels, s, 1, what + " se_expand", mode);
     w.se_expand_b = slice_vec(v.se_expand.bias, channels);
   };
   switch (blk.type) {
     case BlockType::kInvertedBottleneck: {
       const Variant& v = layer.ibn;
       if (blk.expansion != 1.0) {
-        w.expand = slice_conv(v.expand.weight, e, in, 1, what + " expand");
+        w.expand = slice_conv(v.expand.weight, e, in, 1, what + " expand", mode);
         norm(v.expand_bn, e, &w.expand_bn_w, &w.expand_bn_b);
       }
-      w.dw = slice_conv(v.dw.weight, e, 1, k, what + " dw");
+      w.dw = slice_conv(v.dw.weight, e, 1, k, what + " dw", mode);
       norm(v.dw_bn, e, &w.dw_bn_w, &w.dw_bn_b);
       se(v, e);
-      w.project = slice_conv(v.project.weight, f, e, 1, what + " project");
+      w.project = slice_conv(v.project.weight, f, e, 1, what + " project", mode);
       norm(v.project_bn, f, &w.project_bn_w, &w.project_bn_b);
       break;
     }
     case BlockType::kFusedInvertedBottleneck: {
       if (blk.expansion == 1.0) {
         const Variant& v = layer.fused_plain;
-        w.conv = slice_conv(v.conv.weight, f, in, k, what + " conv");
+        w.conv = slice_conv(v.conv.weight, f, in, k, what + " conv", mode);
         norm(v.conv_bn, f, &w.conv_bn_w, &w.conv_bn_b);
         se(v, f);
         break;
       }
       const Variant& v = layer.fused;
-      w.expand = slice_conv(v.expand.weight, e, in, k, what + " expand");
+      w.expand = slice_conv(v.expand.weight, e, in, k, what + " expand", mode);
       norm(v.expand_bn, e, &w.expand_bn_w, &w.expand_bn_b);
       se(v, e);
-      w.project = slice_conv(v.project.weight, f, e, 1, what + " project");
+      w.project = slice_conv(v.project.weight, f, e, 1, what + " project", mode);
       norm(v.project_bn, f, &w.project_bn_w, &w.project_bn_b);
       break;
     }
     case BlockType::kGroupConvBottleneck: {
       const Variant& v = layer.group;
-      w.expand = slice_grouped(v.expand.weight, e, in, blk.groups, what + " expand");
+      w.expand = slice_grouped(v.expand.weight, e, in, blk.groups, what + " expand", mode);
       norm(v.expand_bn, e, &w.expand_bn_w, &w.expand_bn_b);
-      w.dw = slice_conv(v.dw.weight, e, 1, k, what + " dw");
+      w.dw = slice_conv(v.dw.weight, e, 1, k, what + " dw", mode);
       norm(v.dw_bn, e, &w.dw_bn_w, &w.dw_bn_b);
       se(v, e);
-      w.project = slice_grouped(v.project.weight, f, e, blk.groups, what + " project");
+      w.project = slice_grouped(v.project.weight, f, e, blk.groups, what + " project", mode);
       norm(v.project_bn, f, &w.project_bn_w, &w.project_bn_b);
       break;
     }
@@ -378,11 +434,11 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input, const space::Arc
   for (size_t i = 0; i < arch.blocks.size(); ++i) {
     const BlockSpec& blk = arch.blocks[i];
     if (blk.type == BlockType::kSkip) continue;
-    y = run_block(y, blk, slice_block(static_cast<int>(i), blk, static_cast<int>(y.size(1))));
+    y = run_block(y, blk, slice_block(static_cast<int>(i), blk, static_cast<int>(y.size(1)), SliceMode::kCompute));
   }
   int c = static_cast<int>(y.size(1));
   if (head_spec_.filters > 0) {
-    torch::Tensor w = slice_conv(head_.weight, head_spec_.filters, c, 1, "supernet head");
+    torch::Tensor w = slice_conv(head_.weight, head_spec_.filters, c, 1, "supernet head", SliceMode::kCompute);
     y = batch_norm(conv(y, w, 1, 1), head_bn_.weight, head_bn_.bias, head_spec_.activation);
     c = head_spec_.filters;
   }
@@ -407,7 +463,7 @@ std::vector<std::pair<std::string, torch::Tensor>> SupernetImpl::child_weights(c
   for (size_t i = 0; i < arch.blocks.size(); ++i) {
     const BlockSpec& blk = arch.blocks[i];
     if (blk.type == BlockType::kSkip) continue;
-    BlockWeights w = slice_block(static_cast<int>(i), blk, c);
+    BlockWeights w = slice_block(static_cast<int>(i), blk, c, SliceMode::kView);
     const std::string p = space::block_prefix(static_cast<int>(i), blk.type);
     add(p + "_expand.weight", w.expand);
     add(p + "_expand_bn.weight", w.expand_bn_w);

@@ -56,6 +56,36 @@ TEST(BatchNormAct, MatchesBatchNormAndActivation) {
   }
 }
 
+TEST(BatchNormAct, InPlaceWithoutGradientsMatchesTheReferenceAndWritesIntoItsInput) {
+  torch::manual_seed(3);
+  for (Activation act : {Activation::kNone, Activation::kRelu, Activation::kRelu6}) {
+    SCOPED_TRACE(graph::activation_name(act));
+    torch::Tensor x = (3 * torch::randn({3, 11, 7, 9}) + 2).contiguous(at::MemoryFormat::ChannelsLast);
+    torch::Tensor weight = torch::randn({11}), bias = torch::randn({11}) + 1;
+    torch::Tensor expected = reference_activation(
+        torch::batch_norm(x.to(torch::kFloat64), weight.to(torch::kFloat64), bias.to(torch::kFloat64), {}, {}, true,
+                          0.1, 1e-5, false),
+        act);
+    torch::Tensor copy = x.clone();
+    {
+      // With gradients on: out of place, the input untouched.
+      torch::Tensor y = batch_norm_act_(x, weight, bias, act);
+      EXPECT_NE(y.data_ptr<float>(), x.data_ptr<float>());
+      EXPECT_TRUE(torch::equal(x, copy));
+      EXPECT_TRUE(torch::allclose(y.to(torch::kFloat64), expected, 1e-4, 1e-4));
+    }
+    torch::NoGradGuard no_grad;
+    torch::Tensor y = batch_norm_act_(x, weight, bias, act);
+    EXPECT_EQ(y.data_ptr<float>(), x.data_ptr<float>());
+    EXPECT_TRUE(torch::allclose(x.to(torch::kFloat64), expected, 1e-4, 1e-4));
+    // An NCHW input is not written to.
+    torch::Tensor nchw = copy.contiguous();
+    torch::Tensor z = batch_norm_act_(nchw, weight, bias, act);
+    EXPECT_TRUE(torch::equal(nchw, copy));
+    EXPECT_TRUE(torch::allclose(z.to(torch::kFloat64), expected, 1e-4, 1e-4));
+  }
+}
+
 TEST(BatchNormAct, SlicedParametersGetGradientsThroughTheView) {
   torch::Tensor weight = torch::randn({10}).requires_grad_(true);
   torch::Tensor bias = torch::randn({10}).requires_grad_(true);

@@ -75,6 +75,10 @@ class SupernetImpl : public torch::nn::Module {
 
   const std::vector<LayerBounds>& bounds() const { return bounds_; }
 
+  /// How the supernet hands out sliced conv weights: views of the shared weights (child_weights),
+  /// or copies in the convolutions' layout whose backward is one node per weight (forward).
+  enum class SliceMode { kView, kCompute };
+
  private:
   struct Conv {
     torch::Tensor weight;  ///< [out, in, k, k] (grouped: [groups, out/g, in/g, 1, 1])
@@ -103,7 +107,7 @@ class SupernetImpl : public torch::nn::Module {
   void make_variant(const std::string& name, space::BlockType type, bool plain, const LayerBounds& b,
                     at::Generator& gen, Variant* v);
   void check_arch(const space::ArchSpec& arch) const;
-  BlockWeights slice_block(int index, const space::BlockSpec& blk, int in) const;
+  BlockWeights slice_block(int index, const space::BlockSpec& blk, int in, SliceMode mode) const;
   torch::Tensor run_block(const torch::Tensor& x, const space::BlockSpec& blk, const BlockWeights& w) const;
 
   std::string space_name_;
