@@ -6,6 +6,9 @@
 //
 //   search_step_eval [--space tiny] [--batch 64] [--threads 2] [--archs 8] [--reps 5]
 //                    [--spec FILE] [--json] [--memory supernet|child --steps N]
+//
+// NASCTL_PROFILE=FILE writes a chrome trace of the search steps, NASCTL_PROFILE_VAL=FILE one of the
+// controller's validation forwards alone (the fused kernels appear as nasctl::* records).
 
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
