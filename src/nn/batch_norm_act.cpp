@@ -211,6 +211,11 @@ BatchStats batch_stats(const torch::Tensor& x, const torch::Tensor& weight, cons
   return st;
 }
 
+// The fused kernels' conditions on all three arguments (the parameters read as float arrays).
+bool fused_arguments(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, Activation act) {
+  return batch_norm_act_fused(x, act) && weight.scalar_type() == torch::kFloat && bias.scalar_type() == torch::kFloat;
+}
+
 class BatchNormAct : public torch::autograd::Function<BatchNormAct> {
  public:
   // Returns {y, batch mean, unbiased batch variance}; the statistics are not differentiable.
@@ -304,7 +309,7 @@ bool batch_norm_act_fused(const torch::Tensor& x, Activation act) {
 torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                              Activation act, double eps, torch::Tensor running_mean, torch::Tensor running_var,
                              double momentum) {
-  if (!batch_norm_act_fused(x, act) || weight.scalar_type() != torch::kFloat || bias.scalar_type() != torch::kFloat) {
+  if (!fused_arguments(x, weight, bias, act)) {
     return ops::activate(torch::batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps,
                                            /*cudnn_enabled=*/true),
                          act);
@@ -320,8 +325,8 @@ torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight
 
 torch::Tensor batch_norm_act_(torch::Tensor x, const torch::Tensor& weight, const torch::Tensor& bias, Activation act,
                               double eps) {
-  if (at::GradMode::is_enabled() || !batch_norm_act_fused(x, act) || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
-      weight.scalar_type() != torch::kFloat || bias.scalar_type() != torch::kFloat) {
+  if (at::GradMode::is_enabled() || !fused_arguments(x, weight, bias, act) ||
+      !x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
     return batch_norm_act(x, weight, bias, act, eps);
   }
   RECORD_FUNCTION("nasctl::batch_norm_act_", std::vector<c10::IValue>({x}));

@@ -92,7 +92,7 @@ class SliceWeight : public torch::autograd::Function<SliceWeight> {
 // The block of `w` that `start`/`length` select, for computing with (see SliceWeight): the weight
 // itself where the block is all of it.
 torch::Tensor weight_block(const torch::Tensor& w, std::vector<int64_t> start, std::vector<int64_t> length) {
-  if (std::vector<int64_t>(w.sizes().begin(), w.sizes().end()) == length) {
+  if (w.sizes().vec() == length) {
     return w.contiguous(w.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
   }
   return SliceWeight::apply(w, std::move(start), std::move(length));
