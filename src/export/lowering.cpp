@@ -13,11 +13,6 @@ using graph::Op;
 
 namespace {
 
-bool produces_nonneg(Activation act) {
-  return act == Activation::kRelu || act == Activation::kRelu6 || act == Activation::kSigmoid ||
-         act == Activation::kHardSigmoid;
-}
-
 // True when `act` leaves standalone ops after the op it belongs to (the op's own output then gets
 // a "/linear" name, and the node's name goes to the last activation op).
 bool needs_tail(Activation act) {

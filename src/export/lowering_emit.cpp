@@ -24,6 +24,11 @@ AxisPad axis_pad(int in, int kernel, int stride, graph::Padding padding) {
   return p;
 }
 
+bool produces_nonneg(Activation act) {
+  return act == Activation::kRelu || act == Activation::kRelu6 || act == Activation::kSigmoid ||
+         act == Activation::kHardSigmoid;
+}
+
 Error no_lowering(const Node& n) {
   std::string name = graph::op_name(n.op);
   std::string number = name == "?" ? " (#" + std::to_string(static_cast<int>(n.op)) + ")" : "";

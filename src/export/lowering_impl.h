@@ -20,6 +20,10 @@ struct AxisPad {
 };
 AxisPad axis_pad(int in, int kernel, int stride, graph::Padding padding);
 
+/// True when an activation's outputs are never negative (ReLU, ReLU6, (hard) sigmoid): the int8
+/// tensor after it then needs no negative range.
+bool produces_nonneg(graph::Activation act);
+
 /// The error for a node whose op the exporter cannot express in TFLite.
 Error no_lowering(const graph::Node& node);
 

@@ -10,11 +10,6 @@ using graph::Op;
 
 namespace {
 
-bool produces_nonneg(Activation act) {
-  return act == Activation::kRelu || act == Activation::kRelu6 || act == Activation::kSigmoid ||
-         act == Activation::kHardSigmoid;
-}
-
 // Number of real (unpadded) input positions under each output window along one axis.
 std::vector<int> window_counts(int in, int out, int kernel, int stride, int before) {
   std::vector<int> counts(out);
