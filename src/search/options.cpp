@@ -1,6 +1,7 @@
 #include "nasctl/search/options.h"
 
 #include <cmath>
+#include <limits>
 
 #include "nasctl/core/error.h"
 
@@ -56,7 +57,12 @@ void read_controller(const JsonView& v, ControllerSettings* o) {
   o->baseline_momentum = v.get_double("baseline_momentum", o->baseline_momentum);
   o->adam_beta1 = v.get_double("adam_beta1", o->adam_beta1);
   o->adam_beta2 = v.get_double("adam_beta2", o->adam_beta2);
-  if (v.has("reward")) o->reward = parse_reward_kind(v.get_string("reward"), v.path("reward"));
+  // beta belongs to its reward: naming a reward without a beta (`--reward mnas_soft` over a config
+  // that tunes the absolute reward's beta) brings that reward's usual beta.
+  if (v.has("reward")) {
+    o->reward = parse_reward_kind(v.get_string("reward"), v.path("reward"));
+    o->beta = std::numeric_limits<double>::quiet_NaN();
+  }
   o->beta = v.get_double("beta", o->beta);
 }
 

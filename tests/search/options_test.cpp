@@ -17,7 +17,24 @@ TEST(SearchOptions, EmbeddedDefaultIsAQuickTinySearch) {
   EXPECT_EQ(o.data, "fashion-mnist");
   EXPECT_EQ(o.hardware, "coral-usb3");
   EXPECT_GT(o.target_ms, 0.0);
+  EXPECT_EQ(o.controller.reward, RewardKind::kAbsolute);
+  EXPECT_DOUBLE_EQ(o.controller.effective_beta(), -0.3);  // tuned for the short search, see the config
   EXPECT_NO_THROW(o.validate());
+}
+
+TEST(SearchOptions, ARewardWithoutABetaBringsItsOwnBeta) {
+  std::string origin;
+  SearchOptions quick = search_options_from_json(load_config("search", "default", &origin), origin);
+  // `--reward mnas_soft` over the quick config: MnasNet's -0.07, not the absolute reward's -0.3.
+  SearchOptions soft = search_options_from_json(parse_json(R"({"controller": {"reward": "mnas_soft"}})", "p"),
+                                                "command line", quick);
+  EXPECT_DOUBLE_EQ(soft.controller.effective_beta(), -0.07);
+  SearchOptions hard = search_options_from_json(
+      parse_json(R"({"controller": {"reward": "mnas_hard", "beta": -0.5}})", "p"), "command line", quick);
+  EXPECT_DOUBLE_EQ(hard.controller.effective_beta(), -0.5);
+  // A patch that leaves the reward alone keeps the config's beta.
+  SearchOptions longer = search_options_from_json(parse_json(R"({"steps": 4000})", "p"), "command line", quick);
+  EXPECT_DOUBLE_EQ(longer.controller.effective_beta(), -0.3);
 }
 
 TEST(SearchOptions, JsonRoundTripsAndPatchesWin) {

@@ -51,7 +51,8 @@ struct ControllerSettings {
   double adam_beta2 = 0.999;    ///< default 0.999
   RewardKind reward = RewardKind::kAbsolute;  ///< default absolute (TuNAS)
   /// Latency exponent / weight; default NaN = the reward's usual value (default_reward_beta):
-  /// -0.10 absolute, -0.07 mnas_soft, -1.0 mnas_hard.
+  /// -0.10 absolute, -0.07 mnas_soft, -1.0 mnas_hard. A config or flag patch that names a reward
+  /// without a beta resets it to NaN, so a beta tuned for one reward never carries to another.
   double beta = std::numeric_limits<double>::quiet_NaN();
   /// The beta in effect.
   double effective_beta() const;
