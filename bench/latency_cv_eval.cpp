@@ -19,6 +19,7 @@
 #include "nasctl/core/error.h"
 #include "nasctl/latency/calibration.h"
 #include "nasctl/latency/edgetpu_model.h"
+#include "bench_args.h"
 
 using namespace nasctl;
 using latency::Measurement;
@@ -35,20 +36,18 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(k + " needs a value");
-      return argv[++i];
-    };
+  bench::for_each_arg(argc, argv, [&](const std::string& k, auto& value, int& i) {
     if (k == "--hardware") a.hardware = value();
     else if (k == "--chip-from") a.chip_from = value();
     else if (k == "--folds") a.folds = std::stoi(value());
     else if (k == "--seeds") a.seeds = std::stoi(value());
     else if (k == "--measurements") {
       while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) a.measurements.push_back(argv[++i]);
-    } else throw Error("unknown argument " + k);
-  }
+    } else {
+      return false;
+    }
+    return true;
+  });
   if (a.measurements.empty()) throw Error("--measurements FILE... is required");
   return a;
 }

@@ -33,6 +33,7 @@
 #include "nasctl/space/search_space.h"
 #include "nasctl/train/optimizer.h"
 #include "nn/depthwise.h"
+#include "bench_args.h"
 
 using namespace nasctl;
 
@@ -53,12 +54,7 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(k + " needs a value");
-      return argv[++i];
-    };
+  bench::for_each_arg(argc, argv, [&](const std::string& k, auto& next, int&) {
     if (k == "--space") a.space = next();
     else if (k == "--batch") a.batch = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
@@ -69,8 +65,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--memory") a.memory = next();
     else if (k == "--steps") a.steps = std::stoi(next());
     else if (k == "--depthwise") a.depthwise = true;
-    else throw std::runtime_error("unknown argument " + k);
-  }
+    else return false;
+    return true;
+  });
   return a;
 }
 

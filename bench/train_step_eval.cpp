@@ -23,6 +23,7 @@
 #include "nasctl/nn/graph_net.h"
 #include "nasctl/train/evaluate.h"
 #include "nasctl/train/optimizer.h"
+#include "bench_args.h"
 
 using namespace nasctl;
 
@@ -43,12 +44,7 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(k + " needs a value");
-      return argv[++i];
-    };
+  bench::for_each_arg(argc, argv, [&](const std::string& k, auto& next, int&) {
     if (k == "--model") a.model = next();
     else if (k == "--input-size") a.input_size = std::stoi(next());
     else if (k == "--batch") a.batch = std::stoi(next());
@@ -59,8 +55,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--warmup") a.warmup = std::stoi(next());
     else if (k == "--channels-last") a.channels_last = std::stoi(next()) != 0;
     else if (k == "--json") a.json = true;
-    else throw std::runtime_error("unknown argument " + k);
-  }
+    else return false;
+    return true;
+  });
   return a;
 }
 
