@@ -7,6 +7,7 @@
 #
 #   bench/search_vs_random.sh BUILD_DIR OUT_DIR T0 "SEARCH_SEEDS" "RANDOM_SEEDS" EPOCHS [extra nasctl train flags...]
 #   bench/search_vs_random.sh build runs/svr 0.42 "0 1 2" "0 1 2" 10
+# SEARCH_FLAGS (environment) adds flags to every `nasctl search`, e.g. SEARCH_FLAGS="--rl-lr 0.02".
 set -euo pipefail
 build=$1
 out=$2
@@ -36,7 +37,7 @@ for s in $search_seeds; do
   if [[ ! -f "$run/arch.json" ]]; then
     rm -rf "$run"
     "$nasctl" --seed "$s" --log-level warn search --space "$space" --hardware "$hardware" --target-ms "$t0" --out "$run" \
-      > "$run.log" 2>&1 || { echo "search seed $s failed, see $run.log"; exit 1; }
+      ${SEARCH_FLAGS:-} > "$run.log" 2>&1 || { echo "search seed $s failed, see $run.log"; exit 1; }
   fi
   retrain "$run/arch.json" "$out/search_s$s.train" "$s" "$@"
 done
