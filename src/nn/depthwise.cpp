@@ -237,27 +237,31 @@ NASCTL_CPU_CLONES void grad_weight_image(const float* xd, const float* dd, const
 // Weights [C, 1, k, k] -> taps x channels [k * k, C].
 torch::Tensor taps_by_channel(const torch::Tensor& w) { return w.reshape({w.size(0), -1}).t().contiguous(); }
 
+// A new channels-last [n, c, rows, cols] result, each of its n * rows image rows written by
+// `write_row(image, row, out)`, rows spread over the threads.
+template <typename WriteRow>
+torch::Tensor row_parallel(const torch::Tensor& like, const Geometry& g, int64_t rows, int64_t cols,
+                           WriteRow write_row) {
+  torch::Tensor out =
+      torch::empty({g.n, g.c, rows, cols}, like.options().memory_format(at::MemoryFormat::ChannelsLast));
+  float* od = out.data_ptr<float>();
+  at::parallel_for(0, g.n * rows, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) write_row(row / rows, row % rows, od);
+  });
+  return out;
+}
+
 // y[n, r, q, :] = sum over valid taps (i, j), in row-major order, of w[i, j, :] * x[n, r*s+i-p, q*s+j-p, :].
 torch::Tensor forward_kernel(const torch::Tensor& x, const torch::Tensor& wt, const Geometry& g) {
-  torch::Tensor y = torch::empty({g.n, g.c, g.ho, g.wo}, x.options().memory_format(at::MemoryFormat::ChannelsLast));
   const float* xd = x.data_ptr<float>();
   const float* wd = wt.data_ptr<float>();
-  float* yd = y.data_ptr<float>();
-  at::parallel_for(0, g.n * g.ho, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) forward_row(xd, wd, g, row / g.ho, row % g.ho, yd);
-  });
-  return y;
+  return row_parallel(x, g, g.ho, g.wo, [&](int64_t n, int64_t r, float* yd) { forward_row(xd, wd, g, n, r, yd); });
 }
 
 torch::Tensor grad_input_kernel(const torch::Tensor& dy, const torch::Tensor& wt, const Geometry& g) {
-  torch::Tensor dx = torch::empty({g.n, g.c, g.h, g.w}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
   const float* dd = dy.data_ptr<float>();
   const float* wd = wt.data_ptr<float>();
-  float* xd = dx.data_ptr<float>();
-  at::parallel_for(0, g.n * g.h, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) grad_input_row(dd, wd, g, row / g.h, row % g.h, xd);
-  });
-  return dx;
+  return row_parallel(dy, g, g.h, g.w, [&](int64_t n, int64_t r, float* xd) { grad_input_row(dd, wd, g, n, r, xd); });
 }
 
 // dw[i, j, :] = sum over n, r, q of dy[n, r, q, :] * x[n, r*s+i-p, q*s+j-p, :]: one partial sum per
