@@ -4,8 +4,10 @@
 // Also writes the spec that bench/search_step_reference.py needs to run the same supernet steps in
 // Python, and measures peak memory of the supernet vs the largest child (separate processes).
 //
-//   search_step_eval [--space tiny] [--batch 64] [--threads 2] [--archs 8] [--reps 5]
+//   search_step_eval [--space tiny] [--batch 64] [--val-batch B] [--threads 2] [--archs 8] [--reps 5]
 //                    [--spec FILE] [--json] [--memory supernet|child --steps N]
+//
+// --val-batch is the batch Q is measured on (default: --batch), as the search's val_batch_size.
 //
 // NASCTL_PROFILE=FILE writes a chrome trace of the search steps, NASCTL_PROFILE_VAL=FILE one of the
 // controller's validation forwards alone (the fused kernels appear as nasctl::* records).
@@ -42,6 +44,7 @@ namespace {
 struct Args {
   std::string space = "tiny";
   int batch = 64;
+  int val_batch = 0;  // 0 = batch
   int threads = 2;
   int archs = 8;
   int reps = 5;
@@ -57,6 +60,7 @@ Args parse(int argc, char** argv) {
   bench::for_each_arg(argc, argv, [&](const std::string& k, auto& next, int&) {
     if (k == "--space") a.space = next();
     else if (k == "--batch") a.batch = std::stoi(next());
+    else if (k == "--val-batch") a.val_batch = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
     else if (k == "--archs") a.archs = std::stoi(next());
     else if (k == "--reps") a.reps = std::stoi(next());
@@ -68,6 +72,7 @@ Args parse(int argc, char** argv) {
     else return false;
     return true;
   });
+  if (a.val_batch <= 0) a.val_batch = a.batch;
   return a;
 }
 
@@ -141,6 +146,7 @@ Json spec_json(const space::SearchSpace& sp, search::Supernet& net, const std::v
           {"layers", layers},
           {"archs", arch_list},
           {"batch", a.batch},
+          {"val_batch", a.val_batch},
           {"threads", a.threads},
           {"reps", a.reps}};
 }
@@ -191,8 +197,9 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < a.archs; ++i) archs.push_back(sp.decode(sp.sample(rng)));
   torch::manual_seed(0);
   torch::Tensor x = torch::randn({a.batch, in.c, in.h, in.w});
-  torch::Tensor xv = torch::randn({a.batch, in.c, in.h, in.w});
+  torch::Tensor xv = torch::randn({a.val_batch, in.c, in.h, in.w});
   torch::Tensor y = torch::randint(0, sp.classes(), {a.batch}, torch::kLong);
+  torch::Tensor yv = torch::randint(0, sp.classes(), {a.val_batch}, torch::kLong);
 
   auto supernet_step = [&](const space::ArchSpec& arch) {
     opt.zero_grad();
@@ -202,7 +209,7 @@ int main(int argc, char** argv) try {
   auto search_step = [&](const space::ArchSpec& train_arch, const space::ArchSpec& rl_arch) {
     supernet_step(train_arch);
     c10::InferenceMode guard;
-    return net->forward(xv, rl_arch).argmax(1).eq(y).sum().item<int64_t>();
+    return net->forward(xv, rl_arch).argmax(1).eq(yv).sum().item<int64_t>();
   };
 
   if (!a.memory.empty()) {
@@ -282,6 +289,7 @@ int main(int argc, char** argv) try {
   }
   Json out = {{"space", a.space},
               {"batch", a.batch},
+              {"val_batch", a.val_batch},
               {"threads", a.threads},
               {"archs", a.archs},
               {"reps", a.reps},

@@ -217,8 +217,10 @@ def main():
     n = spec["batch"]
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     x = torch.randn(n, c, h, w).contiguous(memory_format=fmt)
-    xv = torch.randn(n, c, h, w).contiguous(memory_format=fmt)
+    nv = spec.get("val_batch", n)
+    xv = torch.randn(nv, c, h, w).contiguous(memory_format=fmt)
     y = torch.randint(0, spec["classes"], (n,))
+    yv = torch.randint(0, spec["classes"], (nv,))
     archs = spec["archs"]
 
     def supernet_step(arch):
@@ -229,7 +231,7 @@ def main():
     def search_step(arch, rl_arch):
         supernet_step(arch)
         with torch.inference_mode():
-            return int(net(xv, rl_arch).argmax(1).eq(y).sum())
+            return int(net(xv, rl_arch).argmax(1).eq(yv).sum())
 
     for i, a in enumerate(archs):  # warm-up
         search_step(a, archs[(i + 1) % len(archs)])
@@ -245,7 +247,7 @@ def main():
         t_super.append((t1 - t0) / len(archs))
         t_search.append((t2 - t1) / len(archs))
     med = lambda v: sorted(v)[len(v) // 2]
-    print(json.dumps({"impl": "python", "channels_last": args.channels_last, "torch": torch.__version__, "threads": threads, "batch": n,
+    print(json.dumps({"impl": "python", "channels_last": args.channels_last, "torch": torch.__version__, "threads": threads, "batch": n, "val_batch": nv,
                       "archs": len(archs), "reps": reps, "supernet_train_step_ms": 1e3 * med(t_super),
                       "search_step_ms": 1e3 * med(t_search)}))
 
