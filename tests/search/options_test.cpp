@@ -26,15 +26,14 @@ TEST(SearchOptions, BuiltInQ256ConfigIsTheQuickSearchWithFourTimesTheQBatch) {
   std::string origin;
   Json quick = load_config("search", "default", &origin);
   Json q256 = load_config("search", "tiny_q256", &origin);
-  EXPECT_EQ(q256.value("val_batch_size", 0), 256);
+  SearchOptions o = search_options_from_json(q256, origin);
+  EXPECT_EQ(o.val_batch_size, 256);
+  EXPECT_NO_THROW(o.validate());
   // Everything else as the embedded default, so that the two stay comparable.
   quick.erase("description");
   q256.erase("description");
   q256.erase("val_batch_size");
   EXPECT_EQ(q256, quick);
-  SearchOptions o = search_options_from_json(load_config("search", "tiny_q256", &origin), origin);
-  EXPECT_EQ(o.val_batch_size, 256);
-  EXPECT_NO_THROW(o.validate());
 }
 
 TEST(SearchOptions, ARewardWithoutABetaBringsItsOwnBeta) {
