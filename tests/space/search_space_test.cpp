@@ -8,25 +8,14 @@
 #include <set>
 
 #include "support.h"
+#include "two_stage_space.h"
 
 namespace nasctl::space {
 namespace {
 
-// Two stages of two layers; the second layers are skippable; stage 1 has a filter multiplier.
-// Decisions (11): stage0/layer0/{kernel,expansion}, stage0/layer1/{type,kernel,expansion},
-// stage1/filter_multiplier, stage1/layer0/{kernel,expansion}, stage1/layer1/{type,kernel,expansion}.
-Json small_space() {
-  return Json::parse(R"({
-    "name": "t", "input": [8, 8, 3], "classes": 10,
-    "stem": {"filters": 8, "kernel": 3, "stride": 1},
-    "defaults": {"kernel": [3, 5], "expansion": [2, 4], "skippable": true},
-    "stages": [
-      {"filters": 8, "stride": 1, "layers": 2},
-      {"filters": 16, "stride": 2, "layers": 2, "filter_multiplier": [0.5, 1.0]}],
-    "head": {"filters": 0}})");
-}
+using testing::two_stage_space;
 
-SearchSpace space(const Json& j = small_space()) { return SearchSpace::from_json(j, "t.json"); }
+SearchSpace space(const Json& j = two_stage_space()) { return SearchSpace::from_json(j, "t.json"); }
 
 // Every index vector of a small space, in odometer order.
 std::vector<std::vector<int>> all_indices(const SearchSpace& sp) {
@@ -97,7 +86,7 @@ TEST(SearchSpace, ASkippedLayersOtherDecisionsAreInactive) {
 }
 
 TEST(SearchSpace, TiedDecisionIsActiveWhileAnyOfItsLayersIs) {
-  Json j = small_space();
+  Json j = two_stage_space();
   j["stages"][1]["tie"] = {"kernel"};
   SearchSpace sp = space(j);
   int tied = sp.decision_index(2, DecisionKind::kKernel);
@@ -176,7 +165,7 @@ TEST(SearchSpace, CountsDistinctArchitectures) {
 
 TEST(SearchSpace, CountsTiesOnceAgainstBruteForce) {
   // Tied kernel over a stage with two skippable layers, an activation choice, SE on one layer.
-  Json j = small_space();
+  Json j = two_stage_space();
   j["stages"][0]["kernel"] = 3;  // fewer decisions, so that brute force stays quick
   j["stages"][1]["layers"] = 3;
   j["stages"][1]["tie"] = {"kernel"};
@@ -185,14 +174,14 @@ TEST(SearchSpace, CountsTiesOnceAgainstBruteForce) {
   SearchSpace sp = space(j);
   EXPECT_NEAR(std::pow(10.0, sp.log10_size()), static_cast<double>(brute_force_size(sp)), 1e-6);
   // A tied type (no skips) counts once per stage.
-  Json t = small_space();
+  Json t = two_stage_space();
   t["defaults"]["skippable"] = false;
   t["defaults"]["type"] = {"ibn", "fused_ibn"};
   t["stages"][0]["tie"] = {"type", "expansion"};
   SearchSpace tied = space(t);
   EXPECT_NEAR(std::pow(10.0, tied.log10_size()), static_cast<double>(brute_force_size(tied)), 1e-6);
   // A layer whose type override makes it always skipped adds nothing.
-  Json s = small_space();
+  Json s = two_stage_space();
   s["stages"][0]["overrides"] = Json::parse(R"([{"layer": 1, "type": "skip"}])");
   SearchSpace skipped = space(s);
   EXPECT_NEAR(std::pow(10.0, skipped.log10_size()), static_cast<double>(brute_force_size(skipped)), 1e-6);

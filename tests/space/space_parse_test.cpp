@@ -4,24 +4,15 @@
 #include "nasctl/core/files.h"
 #include "nasctl/space/search_space.h"
 #include "support.h"
+#include "two_stage_space.h"
 
 namespace nasctl::space {
 namespace {
 
-// Two stages of two layers; the second layers are skippable; stage 1 has a filter multiplier.
-Json base_space() {
-  return Json::parse(R"({
-    "name": "t", "input": [8, 8, 3], "classes": 10,
-    "stem": {"filters": 8, "kernel": 3, "stride": 1},
-    "defaults": {"kernel": [3, 5], "expansion": [2, 4], "skippable": true},
-    "stages": [
-      {"filters": 8, "stride": 1, "layers": 2},
-      {"filters": 16, "stride": 2, "layers": 2, "filter_multiplier": [0.5, 1.0]}],
-    "head": {"filters": 0}})");
-}
+using testing::two_stage_space;
 
 Json with(const std::string& pointer, const Json& value) {
-  Json j = base_space();
+  Json j = two_stage_space();
   j[Json::json_pointer(pointer)] = value;
   return j;
 }
@@ -35,7 +26,7 @@ std::vector<std::string> names(const SearchSpace& sp) {
 }
 
 TEST(SpaceParse, DecisionsAreNamedByStageLayerAndKind) {
-  SearchSpace sp = parse(base_space());
+  SearchSpace sp = parse(two_stage_space());
   EXPECT_EQ(sp.name(), "t");
   EXPECT_EQ(sp.origin(), "t.json");
   EXPECT_EQ(sp.num_stages(), 2);
@@ -67,7 +58,7 @@ TEST(SpaceParse, DecisionsAreNamedByStageLayerAndKind) {
 }
 
 TEST(SpaceParse, StagesAndOverridesOverrideDefaults) {
-  Json j = base_space();
+  Json j = two_stage_space();
   j["stages"][1]["kernel"] = 7;  // a scalar is a fixed value
   j["stages"][1]["activation"] = Json::array({"relu", "hard_swish"});
   j["stages"][1]["overrides"] = Json::parse(R"([{"layer": 1, "type": ["fused_ibn", "skip"], "se": [false, true]}])");
@@ -83,7 +74,7 @@ TEST(SpaceParse, StagesAndOverridesOverrideDefaults) {
 }
 
 TEST(SpaceParse, TiesMakeOneDecisionPerStage) {
-  Json j = base_space();
+  Json j = two_stage_space();
   j["stages"][1]["tie"] = {"kernel", "expansion"};
   SearchSpace sp = parse(j);
   EXPECT_EQ(names(sp), (std::vector<std::string>{
@@ -92,11 +83,11 @@ TEST(SpaceParse, TiesMakeOneDecisionPerStage) {
                            "stage1/kernel", "stage1/expansion", "stage1/layer1/type"}));
   EXPECT_EQ(sp.decisions()[6].layers, (std::vector<int>{2, 3}));
   // Ties in the defaults apply to every stage.
-  Json d = base_space();
+  Json d = two_stage_space();
   d["defaults"]["tie"] = {"expansion"};
   EXPECT_EQ(parse(d).decisions()[0].name, "stage0/expansion");  // tied decisions come first
   // Tying the type is fine where no layer can be skipped.
-  Json t = base_space();
+  Json t = two_stage_space();
   t["defaults"]["skippable"] = false;
   t["defaults"]["type"] = {"ibn", "fused_ibn"};
   t["stages"][0]["tie"] = {"type"};
@@ -117,7 +108,7 @@ TEST(SpaceParse, LoadsBuiltInsAndFiles) {
   EXPECT_EQ(SearchSpace::load("tiny").name(), "tiny");
   EXPECT_EQ(SearchSpace::load("tiny").origin(), "configs/spaces/tiny.json");
   testing::TempDir dir;
-  write_file_atomic(dir.file("mine.json"), base_space().dump());
+  write_file_atomic(dir.file("mine.json"), two_stage_space().dump());
   EXPECT_EQ(SearchSpace::load(dir.file("mine.json")).origin(), dir.file("mine.json"));
   EXPECT_THROW_MSG(SearchSpace::load("no_such_space"), "no_such_space: no such file, and not a built-in spaces config");
   write_file_atomic(dir.file("broken.json"), "{\"name\": ");
@@ -125,7 +116,7 @@ TEST(SpaceParse, LoadsBuiltInsAndFiles) {
 }
 
 TEST(SpaceParse, SetInputRevalidates) {
-  SearchSpace sp = parse(base_space());
+  SearchSpace sp = parse(two_stage_space());
   sp.set_input({32, 32, 3}, 100);
   EXPECT_EQ(sp.input(), (graph::Shape{32, 32, 3}));
   EXPECT_EQ(sp.classes(), 100);
@@ -137,7 +128,7 @@ TEST(SpaceParse, SetInputRevalidates) {
 
 // Every bad input names the file, the key and the value.
 TEST(SpaceParse, RejectsBadInput) {
-  Json j = base_space();
+  Json j = two_stage_space();
   j["stagez"] = 1;
   EXPECT_THROW_MSG(parse(j), "t.json: stagez is not a known key");
   EXPECT_THROW_MSG(parse(with("/stages/1/kernal", 3)), "t.json: stages[1].kernal is not a known key");
@@ -145,10 +136,10 @@ TEST(SpaceParse, RejectsBadInput) {
   EXPECT_THROW_MSG(parse(with("/stages/0/overrides", Json::parse(R"([{"layer": 1, "filter_multiplier": 2}])"))),
                    "t.json: stages[0].overrides[0].filter_multiplier is not a known key");
   EXPECT_THROW_MSG(parse(with("/format", "nasctl.arch")), "t.json: format must be \"nasctl.space\"");
-  Json no_name = base_space();
+  Json no_name = two_stage_space();
   no_name.erase("name");
   EXPECT_THROW_MSG(parse(no_name), "t.json: name is required but missing");
-  Json no_stages = base_space();
+  Json no_stages = two_stage_space();
   no_stages.erase("stages");
   EXPECT_THROW_MSG(parse(no_stages), "t.json: stages is required but missing");
   EXPECT_THROW_MSG(parse(with("/stages", Json::array())), "t.json: stages must be a non-empty list of stages");
