@@ -2,30 +2,193 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
 
 namespace nasctl {
 
+namespace {
+
+/// Watches nlohmann's parse events to enforce what its parser does not: a depth limit and unique
+/// keys. It also knows where the parser is ("stages[2].filters"), for messages.
+class ParseWatch {
+ public:
+  explicit ParseWatch(const std::string& origin) : origin_(origin) {}
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        if (frames_.size() >= size_t(kMaxJsonDepth)) {
+          throw Error(origin_ + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (at " +
+                      place() + ")");
+        }
+        frames_.push_back({event == Json::parse_event_t::object_start, 0, {}});
+        break;
+      case Json::parse_event_t::key:
+        frames_.back().keys.push_back(parsed.get<std::string>());
+        break;
+      case Json::parse_event_t::object_end:
+        check_unique_keys(parsed);
+        close_frame();
+        break;
+      case Json::parse_event_t::array_end:
+        close_frame();
+        break;
+      case Json::parse_event_t::value:
+        if (!frames_.empty() && !frames_.back().object) ++frames_.back().count;
+        break;
+    }
+    return true;
+  }
+
+  /// Where the parser is: "top level", "stages[2].filters", ...
+  std::string place() const { return place(frames_.size()); }
+
+ private:
+  // The place given by the outermost `levels` frames (each frame names the position inside it).
+  std::string place(size_t levels) const {
+    std::string out;
+    constexpr size_t kShown = 12;  // a deep place is cut short: the first levels locate it
+    for (size_t i = 0; i < levels && i < kShown; ++i) {
+      const Frame& f = frames_[i];
+      if (f.object && !f.keys.empty()) out += (out.empty() ? "" : ".") + f.keys.back();
+      if (!f.object) out += "[" + std::to_string(f.count) + "]";
+    }
+    if (levels > kShown) out += "...";
+    return out.empty() ? "top level" : out;
+  }
+
+  struct Frame {
+    bool object;
+    size_t count;                   // arrays: elements completed so far
+    std::vector<std::string> keys;  // objects: keys in the order read
+  };
+
+  void close_frame() {
+    frames_.pop_back();
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().count;
+  }
+
+  // nlohmann keeps the last of repeated keys; a repeated key is almost always a mistake.
+  void check_unique_keys(const Json& object) const {
+    const std::vector<std::string>& keys = frames_.back().keys;
+    if (keys.size() == object.size()) return;
+    std::vector<std::string> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+    std::string key = twice == sorted.end() ? std::string("?") : *twice;
+    throw Error(origin_ + ": key \"" + key + "\" appears twice in one object (at " + place(frames_.size() - 1) + ")");
+  }
+
+  const std::string& origin_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 Json parse_json(const std::string& text, const std::string& origin) {
+  ParseWatch watch(origin);
   try {
-    return Json::parse(text);
+    return Json::parse(text, std::ref(watch));
   } catch (const Json::parse_error& e) {
     std::string what = e.what();
     // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the human part.
     auto pos = what.find("] ");
     throw Error(origin + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+  } catch (const Json::exception& e) {
+    // 406: a number beyond a double's range ("1e999").
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    throw Error(origin + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)) + " (at " +
+                watch.place() + ")");
   }
 }
 
 Json load_json_file(const std::string& path) { return parse_json(read_file(path), path); }
 
+namespace {
+
+constexpr size_t kExcerptMax = 60;
+constexpr int kExcerptDepth = 4;
+
+// Renders `v` into `out`, stopping once `out` is long enough and a few levels down, so the
+// rendering is bounded whatever the value.
+void render_excerpt(const Json& v, int depth, std::string& out) {
+  const auto plain = [&](const Json& j) { out += j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  switch (v.type()) {
+    case Json::value_t::object:
+    case Json::value_t::array: {
+      const bool object = v.is_object();
+      if (depth >= kExcerptDepth && !v.empty()) {
+        out += object ? "{...}" : "[...]";
+        return;
+      }
+      out += object ? '{' : '[';
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (out.size() > kExcerptMax) break;
+        if (!first) out += ',';
+        first = false;
+        if (object) {
+          plain(Json(it.key()));
+          out += ':';
+        }
+        render_excerpt(it.value(), depth + 1, out);
+      }
+      out += object ? '}' : ']';
+      return;
+    }
+    case Json::value_t::number_float: {
+      double d = v.get<double>();
+      if (std::isnan(d)) out += "nan";
+      else if (std::isinf(d)) out += d > 0 ? "inf" : "-inf";
+      else plain(v);
+      return;
+    }
+    case Json::value_t::string: {
+      const std::string& s = v.get_ref<const std::string&>();
+      plain(s.size() > kExcerptMax ? Json(s.substr(0, kExcerptMax)) : v);
+      return;
+    }
+    default:
+      plain(v);
+  }
+}
+
+}  // namespace
+
 std::string json_excerpt(const Json& value) {
-  std::string text = value.dump();
-  constexpr size_t kMax = 60;
-  if (text.size() > kMax) text = text.substr(0, kMax - 3) + "...";
+  std::string text;
+  render_excerpt(value, 0, text);
+  if (text.size() > kExcerptMax) text = text.substr(0, kExcerptMax - 3) + "...";
   return text;
+}
+
+bool json_to_int(const Json& v, int* out) {
+  constexpr double kMin = std::numeric_limits<int>::min(), kMax = std::numeric_limits<int>::max();
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > uint64_t(kMax)) return false;
+    *out = int(u);
+    return true;
+  }
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i < int64_t(kMin) || i > int64_t(kMax)) return false;
+    *out = int(i);
+    return true;
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!(std::floor(d) == d && d >= kMin && d <= kMax)) return false;
+    *out = int(d);
+    return true;
+  }
+  return false;
 }
 
 JsonView::JsonView(const Json& value, std::string where) : value_(value), where_(std::move(where)) {
@@ -53,15 +216,33 @@ const Json& JsonView::at(const std::string& key) const {
 
 int JsonView::get_int(const std::string& key) const {
   const Json& v = at(key);
-  if (v.is_number_integer()) return v.get<int>();
-  if (v.is_number_float()) {
-    double d = v.get<double>();
-    if (std::floor(d) == d && std::abs(d) < 2e9) return static_cast<int>(d);
-  }
+  int out = 0;
+  if (json_to_int(v, &out)) return out;
+  if (v.is_number() && std::floor(v.get<double>()) == v.get<double>()) fail(key, "an integer in [-2147483648, 2147483647]");
   fail(key, "an integer");
 }
 
 int JsonView::get_int(const std::string& key, int fallback) const { return has(key) ? get_int(key) : fallback; }
+
+int JsonView::get_int_in(const std::string& key, int min, int max) const {
+  int value = get_int(key);
+  if (value < min || value > max) fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  return value;
+}
+
+int JsonView::get_int_in(const std::string& key, int min, int max, int fallback) const {
+  return has(key) ? get_int_in(key, min, max) : fallback;
+}
+
+double JsonView::get_double_in(const std::string& key, double min, double max) const {
+  double value = get_double(key);
+  if (!(value >= min && value <= max)) fail(key, "a number in [" + json_excerpt(min) + ", " + json_excerpt(max) + "]");
+  return value;
+}
+
+double JsonView::get_double_in(const std::string& key, double min, double max, double fallback) const {
+  return has(key) ? get_double_in(key, min, max) : fallback;
+}
 
 double JsonView::get_double(const std::string& key) const {
   const Json& v = at(key);
@@ -92,12 +273,13 @@ std::string JsonView::get_string(const std::string& key, const std::string& fall
 
 std::vector<int> JsonView::get_int_list(const std::string& key) const {
   const Json& v = at(key);
-  if (v.is_number_integer()) return {v.get<int>()};
-  if (!v.is_array()) fail(key, "an integer or a list of integers");
+  int one = 0;
+  if (v.is_number_integer() && json_to_int(v, &one)) return {one};
+  if (!v.is_array()) fail(key, "an integer or a list of integers in [-2147483648, 2147483647]");
   std::vector<int> out;
   for (const Json& e : v) {
-    if (!e.is_number_integer()) fail(key, "a list of integers");
-    out.push_back(e.get<int>());
+    if (!e.is_number_integer() || !json_to_int(e, &one)) fail(key, "a list of integers in [-2147483648, 2147483647]");
+    out.push_back(one);
   }
   return out;
 }
@@ -124,6 +306,11 @@ std::vector<std::string> JsonView::get_string_list(const std::string& key) const
     out.push_back(e.get<std::string>());
   }
   return out;
+}
+
+std::vector<std::string> JsonView::get_strict_string_list(const std::string& key) const {
+  if (!at(key).is_array()) fail(key, "a list of strings");
+  return get_string_list(key);
 }
 
 JsonView JsonView::child(const std::string& key) const {
