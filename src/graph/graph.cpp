@@ -108,6 +108,20 @@ const Node& Graph::node(const std::string& id) const {
 
 namespace {
 
+// Ids name weights (checkpoints, GraphNet submodules), so they are one printable token without '.'.
+void check_node_id(const std::string& graph_name, const std::string& id) {
+  constexpr size_t kMaxIdLength = 256;
+  bool printable = std::none_of(id.begin(), id.end(), [](char c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f || c == '.';
+  });
+  if (printable && id.size() <= kMaxIdLength) return;
+  std::string shown = id.size() > 40 ? id.substr(0, 40) + "..." : id;
+  for (char& c : shown) c = static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+  throw Error("graph '" + graph_name + "': node id \"" + shown + "\" must be at most " + std::to_string(kMaxIdLength) +
+              " characters without '.', spaces or control characters");
+}
+
 // Orders nodes so that producers come first, keeping the given order where it already is valid.
 std::vector<Node> topological_order(const std::string& graph_name, std::vector<Node> nodes) {
   std::unordered_map<std::string, int> index;
@@ -115,6 +129,7 @@ std::vector<Node> topological_order(const std::string& graph_name, std::vector<N
     const Node& n = nodes[i];
     if (n.id.empty()) throw Error("graph '" + graph_name + "': node #" + std::to_string(i) + " has an empty id");
     if (n.id == "input") throw Error("graph '" + graph_name + "': node id 'input' is reserved for the network input");
+    check_node_id(graph_name, n.id);
     if (!index.emplace(n.id, static_cast<int>(i)).second) {
       throw Error("graph '" + graph_name + "': node id '" + n.id + "' is used twice");
     }
@@ -162,6 +177,11 @@ std::vector<Node> topological_order(const std::string& graph_name, std::vector<N
 void Graph::finalize() {
   if (input.h <= 0 || input.w <= 0 || input.c <= 0) {
     throw Error("graph '" + name + "': input shape must be positive, but got " + input.str());
+  }
+  if (input.h > kMaxDim || input.w > kMaxDim || input.c > kMaxDim ||
+      int64_t(input.h) * input.w > kMaxTensorElements || input.elements() > kMaxTensorElements) {
+    throw Error("graph '" + name + "': input " + input.str() + " is too large (each dimension at most " +
+                std::to_string(kMaxDim) + ", at most " + std::to_string(kMaxTensorElements) + " elements)");
   }
   nodes = topological_order(name, std::move(nodes));
   std::unordered_map<std::string, int> index;

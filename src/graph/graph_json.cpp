@@ -1,5 +1,7 @@
 #include "nasctl/graph/graph_json.h"
 
+#include <unordered_map>
+
 #include "nasctl/core/error.h"
 
 namespace nasctl::graph {
@@ -59,7 +61,7 @@ Node parse_node(const JsonView& v) {
   n.op = parse_op(op_text, v.path("op"));
   check_node_keys(v, n.op);
   if (op_text == "flatten" && v.has("shape")) v.fail("shape", "absent for flatten (use reshape)");
-  n.inputs = v.get_string_list("inputs");
+  n.inputs = v.get_strict_string_list("inputs");
   n.bias = v.get_bool("bias", n.op == Op::kFullyConnected);
   n.filters = v.get_int("filters", 0);
   if (n.op == Op::kDepthwiseConv2d && v.has("depth_multiplier")) {
@@ -109,9 +111,11 @@ void resolve_depth_multipliers(Graph& g, const std::string& origin) {
     if (n.op == Op::kDepthwiseConv2d && n.groups < 0) n.groups = 1;
   }
   probe.finalize();
+  std::unordered_map<std::string, const Node*> by_id;  // probe.node() would search: quadratic
+  for (const Node& n : probe.nodes) by_id.emplace(n.id, &n);
   for (Node& n : g.nodes) {
     if (n.op == Op::kDepthwiseConv2d && n.groups < 0) {
-      int channels = probe.node(n.id).input_shapes.at(0).c;
+      int channels = by_id.at(n.id)->input_shapes.at(0).c;
       int multiplier = -n.groups;
       if (n.filters != 0 && n.filters != channels * multiplier) {
         throw Error(origin + ": node '" + n.id + "' (depthwise_conv2d): filters " + std::to_string(n.filters) +

@@ -19,6 +19,27 @@ void expect_inputs(const Node& n, size_t min, size_t max) {
 
 void expect_positive(const Node& n, const char* key, int value) {
   if (value <= 0) fail(n, std::string(key) + " must be > 0, but got " + std::to_string(value));
+  if (value > kMaxDim) fail(n, std::string(key) + " must be at most " + std::to_string(kMaxDim) + ", but got " + std::to_string(value));
+}
+
+// a * b, or an Error naming the node when the count would not fit in 64 bits.
+int64_t count_mul(const Node& n, int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) fail(n, "its counts (MACs, parameters) overflow 64 bits");
+  return out;
+}
+
+// The output computed in 64 bits, checked against the limits before it narrows to a Shape.
+Shape checked_shape(const Node& n, int64_t h, int64_t w, int64_t c) {
+  std::string text = std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c);
+  if (h < 1 || w < 1 || c < 1 || h > kMaxDim || w > kMaxDim) {
+    fail(n, "output " + text + " must have positive dimensions, height and width at most " + std::to_string(kMaxDim));
+  }
+  // h * w fits (both <= 2^24); then both factors are <= 2^31.
+  if (h * w > kMaxTensorElements || c > kMaxTensorElements || h * w * c > kMaxTensorElements) {
+    fail(n, "output " + text + " has more than " + std::to_string(kMaxTensorElements) + " elements");
+  }
+  return {int(h), int(w), int(c)};
 }
 
 Shape window_shape(const Node& n, const Shape& in, int channels) {
@@ -28,14 +49,14 @@ Shape window_shape(const Node& n, const Shape& in, int channels) {
     fail(n, "window " + std::to_string(n.kernel_h) + "x" + std::to_string(n.kernel_w) +
                 " is larger than its valid-padded input " + in.str());
   }
-  return {window_output(in.h, n.kernel_h, n.stride_h, n.padding),
-          window_output(in.w, n.kernel_w, n.stride_w, n.padding), channels};
+  return checked_shape(n, window_output(in.h, n.kernel_h, n.stride_h, n.padding),
+                       window_output(in.w, n.kernel_w, n.stride_w, n.padding), channels);
 }
 
 void count_conv(Node& n, const Shape& in) {
-  int64_t per_output = int64_t(n.kernel_h) * n.kernel_w * (in.c / n.groups);
-  n.macs = n.output.elements() * per_output;
-  n.weight_params = per_output * n.filters;
+  int64_t per_output = count_mul(n, count_mul(n, n.kernel_h, n.kernel_w), in.c / n.groups);
+  n.macs = count_mul(n, n.output.elements(), per_output);
+  n.weight_params = count_mul(n, per_output, n.filters);
   n.params = n.weight_params + (n.bias ? n.filters : 0);
   n.param_bytes_int8 = n.weight_params + (n.bias ? 4 * int64_t(n.filters) : 0);
 }
@@ -93,6 +114,7 @@ void infer_concat(Node& n) {
                   std::to_string(out.h) + "x" + std::to_string(out.w));
     }
     out.c += s.c;
+    if (out.c > kMaxDim) checked_shape(n, out.h, out.w, int64_t(out.c));  // fails before out.c can wrap
   }
   n.output = out;
 }
@@ -101,9 +123,9 @@ void infer_fully_connected(Node& n) {
   expect_inputs(n, 1, 1);
   expect_positive(n, "units", n.units);
   int64_t in = n.input_shapes[0].elements();
-  n.output = {1, 1, n.units};
-  n.macs = in * n.units;
-  n.weight_params = in * n.units;
+  n.output = checked_shape(n, 1, 1, n.units);
+  n.macs = count_mul(n, in, n.units);
+  n.weight_params = n.macs;
   n.params = n.weight_params + (n.bias ? n.units : 0);
   n.param_bytes_int8 = n.weight_params + (n.bias ? 4 * int64_t(n.units) : 0);
 }
@@ -127,12 +149,12 @@ void infer_pad(Node& n) {
   expect_inputs(n, 1, 1);
   if (n.pad_top < 0 || n.pad_bottom < 0 || n.pad_left < 0 || n.pad_right < 0) fail(n, "pads must be >= 0");
   const Shape& in = n.input_shapes[0];
-  n.output = {in.h + n.pad_top + n.pad_bottom, in.w + n.pad_left + n.pad_right, in.c};
+  n.output = checked_shape(n, int64_t(in.h) + n.pad_top + n.pad_bottom, int64_t(in.w) + n.pad_left + n.pad_right, in.c);
 }
 
 }  // namespace
 
-int window_output(int in, int kernel, int stride, Padding padding) {
+int64_t window_output(int64_t in, int64_t kernel, int64_t stride, Padding padding) {
   if (padding == Padding::kSame) return (in + stride - 1) / stride;
   return (in - kernel) / stride + 1;
 }
@@ -197,6 +219,7 @@ void infer_node(Node& n) {
       n.output = n.input_shapes[0];
       break;
   }
+  checked_shape(n, n.output.h, n.output.w, n.output.c);
   n.activation_bytes = n.output.elements();
 }
 

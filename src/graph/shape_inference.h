@@ -10,6 +10,6 @@ namespace nasctl::graph {
 void infer_node(Node& node);
 
 /// Spatial output size of a window op along one axis.
-int window_output(int in, int kernel, int stride, Padding padding);
+int64_t window_output(int64_t in, int64_t kernel, int64_t stride, Padding padding);
 
 }  // namespace nasctl::graph

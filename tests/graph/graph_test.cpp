@@ -187,6 +187,39 @@ TEST(GraphJsonErrors, BadTopLevel) {
   EXPECT_THROW_MSG(parse_json("{\"input\": [8, 8", "broken.json"), "broken.json: invalid JSON");
 }
 
+TEST(GraphJsonErrors, SizesBeyondTheLimitsAreRefusedBeforeTheyWrap) {
+  // 100000 x 100000 x 3 fits no int8 tensor limit; counts would have wrapped to negative latencies.
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "softmax", "inputs": ["input"]})", R"(["x"])", "[100000, 100000, 3]"),
+                   "graph 't': input 100000x100000x3 is too large");
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "pad", "inputs": ["input"], "pads": 1000000000})"),
+                   "node 'x' (pad): output 2000000008x2000000008x4 must have positive dimensions, height and width at most 16777216");
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "pad", "inputs": ["input"], "pads": [2147483647, 2147483647, 0, 0]})"),
+                   "(pad): output 4294967302x8x4");
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "conv2d", "inputs": ["input"], "filters": 4, "kernel": 3, "stride": 2147483647})"),
+                   "node 'x' (conv2d): stride must be at most 16777216, but got 2147483647");
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "fully_connected", "inputs": ["input"], "units": 16777217})"),
+                   "units must be at most 16777216");
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "conv2d", "inputs": ["input"], "filters": 4, "kernel": 2147483648})"),
+                   "g.json: nodes[0].kernel must be an integer or a list of integers in [-2147483648, 2147483647]");
+  // Every count of a graph at the limits stays positive.
+  Graph g = parse_nodes(R"({"id": "x", "op": "conv2d", "inputs": ["input"], "filters": 1, "kernel": 3})", R"(["x"])",
+                        "[46340, 46340, 1]");
+  EXPECT_EQ(g.nodes[0].macs, int64_t(46340) * 46340 * 9);
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "conv2d", "inputs": ["input"], "filters": 2, "kernel": 3})", R"(["x"])",
+                               "[46340, 46340, 1]"),
+                   "node 'x' (conv2d): output 46340x46340x2 has more than 2147483647 elements");
+}
+
+TEST(GraphJsonErrors, NodeIdsAndInputsFollowTheFormat) {
+  for (const char* id : {"a.b", "a b", "a\\tb", "a\\u0001b"}) {
+    std::string node = std::string(R"({"id": ")") + id + R"(", "op": "softmax", "inputs": ["input"]})";
+    EXPECT_THROW_MSG(parse_nodes(node, std::string(R"([")") + id + R"("])"), "without '.', spaces or control characters");
+  }
+  EXPECT_THROW_MSG(parse_nodes(R"({"id": "x", "op": "softmax", "inputs": "input"})"),
+                   "g.json: nodes[0].inputs must be a list of strings, but got \"input\"");
+  EXPECT_NO_THROW(parse_nodes(R"({"id": "b3f_expand-2:x", "op": "softmax", "inputs": ["input"]})", R"(["b3f_expand-2:x"])"));
+}
+
 TEST(GraphJsonErrors, MissingFileNamesThePath) {
   EXPECT_THROW_MSG(load_graph_file("/nonexistent/graph.json"), "/nonexistent/graph.json: cannot open file");
 }

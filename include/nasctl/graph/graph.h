@@ -12,6 +12,13 @@
 
 namespace nasctl::graph {
 
+/// The largest height, width, kernel, stride, pad, filter or unit count a Graph accepts (channels
+/// of a flattened tensor may go up to kMaxTensorElements).
+/// Far beyond any Edge TPU network; low enough that shapes and counts never overflow.
+constexpr int64_t kMaxDim = int64_t(1) << 24;
+/// The most elements one tensor may hold (so that a flattened tensor's length fits an int).
+constexpr int64_t kMaxTensorElements = (int64_t(1) << 31) - 1;
+
 /// Static shape of one tensor (batch implicit).
 struct Shape {
   int h = 0;
@@ -117,7 +124,8 @@ class Graph {
   std::vector<Node> nodes;
   std::vector<std::string> outputs;
 
-  /// Validates every node (reporting the first bad one by id), sorts nodes topologically, resolves
+  /// Validates every node (reporting the first bad one by id) and every shape against kMaxDim and
+  /// kMaxTensorElements, sorts nodes topologically, resolves
   /// inputs, infers shapes, normalises conv2d with groups == channels to depthwise_conv2d, and
   /// computes per-node counts. Throws Error on the first problem. Idempotent.
   void finalize();
