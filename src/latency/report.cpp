@@ -26,29 +26,35 @@ const char* const kBoundColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#bab0ac", 
 
 }  // namespace
 
-std::string fused_label(const graph::Graph& graph, const LatencyReport& report, int node) {
-  const graph::Node& root = graph.nodes[size_t(node)];
-  std::string label = graph::op_name(root.op);
-  if (root.activation != graph::Activation::kNone && root.op != graph::Op::kActivation)
-    label += std::string("+") + graph::activation_name(root.activation);
+std::vector<std::string> fused_labels(const graph::Graph& graph, const LatencyReport& report) {
+  std::vector<std::string> labels(graph.nodes.size());
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const graph::Node& root = graph.nodes[i];
+    labels[i] = graph::op_name(root.op);
+    if (root.activation != graph::Activation::kNone && root.op != graph::Op::kActivation)
+      labels[i] += std::string("+") + graph::activation_name(root.activation);
+  }
+  // Fused ops come after their root in execution order, so appending in order keeps the order.
   for (const OpCost& c : report.ops) {
-    if (c.fused_into != node) continue;
+    if (c.fused_into < 0) continue;
     const graph::Node& n = graph.nodes[size_t(c.node)];
+    std::string& label = labels[size_t(c.fused_into)];
     label += std::string("+") + short_name(n);
     if (n.op == graph::Op::kBatchNorm && n.activation != graph::Activation::kNone)
       label += std::string("+") + graph::activation_name(n.activation);
   }
-  return label;
+  return labels;
 }
 
 Json report_to_json(const graph::Graph& graph, const LatencyReport& r) {
+  const std::vector<std::string> labels = fused_labels(graph, r);
   Json ops = Json::array();
   const double total_s = r.total_ms * 1e-3;
   for (const OpCost& c : r.ops) {
     if (c.bound == Bound::kFused) continue;
     const graph::Node& n = graph.nodes[size_t(c.node)];
     ops.push_back({{"id", n.id},
-                   {"op", fused_label(graph, r, c.node)},
+                   {"op", labels[size_t(c.node)]},
                    {"output", {n.output.h, n.output.w, n.output.c}},
                    {"macs", n.macs},
                    {"param_bytes", c.param_bytes},
@@ -84,6 +90,7 @@ Json report_to_json(const graph::Graph& graph, const LatencyReport& r) {
 
 std::string report_svg(const graph::Graph& graph, const LatencyReport& r, const EdgeTpuModel& model) {
   const HardwareProfile& hw = model.profile();
+  const std::vector<std::string> labels = fused_labels(graph, r);
   svg::Figure fig;
   fig.title = r.network + " on " + r.hardware + ": " + fmt("%.3f", r.total_ms) + " ms";
   fig.panel_width = 900;
@@ -109,7 +116,7 @@ std::string report_svg(const graph::Graph& graph, const LatencyReport& r, const 
     size_t b = size_t(std::find(std::begin(kBounds), std::end(kBounds), c.bound) - std::begin(kBounds));
     by_bound[b].x.push_back(x);
     by_bound[b].y.push_back(y);
-    by_bound[b].tooltips.push_back(graph.nodes[size_t(c.node)].id + " " + fused_label(graph, r, c.node) + ": " +
+    by_bound[b].tooltips.push_back(graph.nodes[size_t(c.node)].id + " " + labels[size_t(c.node)] + ": " +
                                    fmt("%.1f us", c.time_s * 1e6));
   }
   if (xmax <= 0) xmin = 0.1, xmax = 1000;
@@ -142,7 +149,7 @@ std::string report_svg(const graph::Graph& graph, const LatencyReport& r, const 
     if (c.bound == Bound::kFused) continue;
     const std::string& id = graph.nodes[size_t(c.node)].id;
     bars.categories.push_back(id);
-    tooltips.push_back(id + " " + fused_label(graph, r, c.node) + ": " + fmt("%.1f us", c.time_s * 1e6) + " (" +
+    tooltips.push_back(id + " " + labels[size_t(c.node)] + ": " + fmt("%.1f us", c.time_s * 1e6) + " (" +
                        bound_name(c.bound) + ")");
     for (size_t b = 0; b < std::size(kBounds); ++b) values[b].push_back(kBounds[b] == c.bound ? c.time_s * 1e6 : 0.0);
   }

@@ -52,5 +52,28 @@ TEST(LatencyReport, SvgHasAPointPerEdgeTpuOpAndABarPerCostedOp) {
   EXPECT_EQ(svg.find(">flatten_"), std::string::npos);       // free ops get no bar
 }
 
+// 10^5 conv + bn + relu6 groups: labelling used to scan the whole report per op (quadratic, minutes);
+// it is one pass now. No timing is asserted; the labels are, against the group structure.
+TEST(LatencyReport, LabelsAGraphOfAHundredThousandGroups) {
+  graph::GraphBuilder b("long", {4, 4, 8});
+  std::string x = graph::GraphBuilder::kInput;
+  constexpr int kGroups = 100000;
+  for (int i = 0; i < kGroups; ++i) x = b.conv_bn(x, 8, 1, 1, graph::Activation::kRelu6);
+  graph::Graph g = b.build(x);
+  ASSERT_GE(g.nodes.size(), size_t(2 * kGroups));
+  EdgeTpuModel model(load_hardware_profile("coral-usb3"));
+  LatencyReport r = model.predict(g);
+  std::vector<std::string> labels = fused_labels(g, r);
+  ASSERT_EQ(labels.size(), g.nodes.size());
+  int roots = 0;
+  for (const OpCost& c : r.ops) {
+    if (c.bound == Bound::kFused) continue;
+    ++roots;
+    EXPECT_EQ(labels[size_t(c.node)], "conv2d+bn+relu6");
+  }
+  EXPECT_EQ(roots, kGroups);
+  EXPECT_EQ(report_to_json(g, r)["ops"].size(), size_t(kGroups));
+}
+
 }  // namespace
 }  // namespace nasctl::latency

@@ -2,6 +2,7 @@
 /// A LatencyReport as JSON and as an SVG figure (roofline chart + per-layer latency bars).
 
 #include <string>
+#include <vector>
 
 #include "nasctl/core/json.h"
 #include "nasctl/graph/graph.h"
@@ -9,8 +10,9 @@
 
 namespace nasctl::latency {
 
-/// "conv2d+bn+relu": the op of `node` and what the compiler fused into it.
-std::string fused_label(const graph::Graph& graph, const LatencyReport& report, int node);
+/// "conv2d+bn+relu" for every node: its op and what the compiler fused into it (one pass over the
+/// report, so a report of any size labels in linear time; fused nodes get their own op's name).
+std::vector<std::string> fused_labels(const graph::Graph& graph, const LatencyReport& report);
 
 /// The report as JSON: totals, unsupported ops and one entry per op that costs time (fused ops
 /// are named in their root's "op" label).
