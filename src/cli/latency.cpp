@@ -107,32 +107,52 @@ void print_report(const graph::Graph& g, const latency::LatencyReport& r) {
   TextTable table({"id", "op", "output", "MACs", "cached KiB", "streamed KiB", "compute us", "memory us", "weights us",
                    "time us", "bound", "share"},
                   {false, false, true, true, true, true, true, true, true, true, false, true});
+  const std::vector<std::string> labels = latency::fused_labels(g, r);
   for (const latency::OpCost& c : r.ops) {
     if (c.bound == latency::Bound::kFused) continue;
     const graph::Node& n = g.nodes[size_t(c.node)];
     char share[16];
     std::snprintf(share, sizeof share, "%.1f%%", 100.0 * c.time_s / (r.total_ms * 1e-3));
-    table.add_row({n.id, latency::fused_label(g, r, c.node), n.output.str(), with_commas(n.macs), kib(c.cached_bytes),
+    table.add_row({n.id, labels[size_t(c.node)], n.output.str(), with_commas(n.macs), kib(c.cached_bytes),
                    kib(c.streamed_bytes), us(c.compute_s), us(c.memory_s), us(c.weights_s), us(c.time_s),
                    latency::bound_name(c.bound), share});
   }
   std::cout << table.str();
 }
 
-/// One network per line (graph v1 or ArchSpec JSON) -> one result line.
+/// The result line of one --batch line (graph v1 or ArchSpec JSON); `where` is "file:line".
+Json batch_result(const std::string& line, const std::string& where, const latency::EdgeTpuModel& model) {
+  Json json = parse_json(line, where);
+  graph::Graph g = space::is_arch_json(json) ? space::lower(space::arch_from_json(json, where))
+                                              : graph::graph_from_json(json, where);
+  bool on_edgetpu = latency::first_unsupported_node(g) < 0;
+  return {{"name", g.name}, {"latency_ms", model.predict_ms(g)}, {"on_edgetpu", on_edgetpu}};
+}
+
+/// One network per line -> one result line. A bad line costs one error line on stderr (naming
+/// file and line) and the rest still run; any bad line makes the command fail at the end.
 void run_batch(const LatencyOptions& o, const latency::EdgeTpuModel& model) {
   std::ifstream in(o.batch);
   if (!in) throw Error(o.batch + ": cannot open file");
   std::string line;
+  int networks = 0, failed = 0;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = o.batch + ":" + std::to_string(number);
-    Json json = parse_json(line, where);
-    graph::Graph g = space::is_arch_json(json) ? space::lower(space::arch_from_json(json, where))
-                                                : graph::graph_from_json(json, where);
-    bool on_edgetpu = latency::first_unsupported_node(g) < 0;
-    Json out = {{"name", g.name}, {"latency_ms", model.predict_ms(g)}, {"on_edgetpu", on_edgetpu}};
-    std::cout << out.dump() << "\n";
+    ++networks;
+    try {
+      std::cout << batch_result(line, where, model).dump() << "\n";
+    } catch (const Error& e) {
+      std::string message = e.what();
+      if (message.rfind(where, 0) != 0) message = where + ": " + message;
+      std::cout.flush();  // keeps stdout and stderr in line order when both go to one terminal
+      std::cerr << "nasctl: error: " << message << "\n";
+      ++failed;
+    }
+  }
+  if (failed > 0) {
+    throw Error(o.batch + ": " + std::to_string(failed) + " of " + std::to_string(networks) +
+                " networks could not be read (see the errors above)");
   }
 }
 
