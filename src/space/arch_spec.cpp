@@ -25,6 +25,8 @@ constexpr TypeEntry kBlockTypes[] = {
 };
 
 constexpr const char* kArchFormat = "nasctl.arch";
+constexpr double kMaxExpansion = 64;
+constexpr int kMaxKernel = 255;  // as search spaces allow; keeps expanded channels in range
 constexpr int kArchVersion = 1;
 
 Json shape_json(const graph::Shape& s) { return Json::array({s.h, s.w, s.c}); }
@@ -57,7 +59,7 @@ BlockSpec parse_block(const JsonView& v, int channels_in) {
   }
   b.kernel = odd_kernel(v, "kernel", -1);
   b.expansion = v.get_double("expansion");
-  if (!(b.expansion > 0)) v.fail("expansion", "> 0");
+  if (!(b.expansion > 0 && b.expansion <= kMaxExpansion)) v.fail("expansion", "in (0, 64]");
   b.filters = int_at_least(v, "filters", -1, 1);
   b.stride = stride_value(v, "stride", 1);
   b.activation = activation_value(v, "activation", graph::Activation::kRelu);
@@ -80,12 +82,14 @@ graph::Shape parse_shape(const JsonView& view, const std::string& key) {
 int int_at_least(const JsonView& view, const std::string& key, int fallback, int min) {
   int value = view.has(key) || fallback < 0 ? view.get_int(key) : fallback;
   if (value < min) view.fail(key, ">= " + std::to_string(min));
+  // Widths, classes and groups beyond a Graph's dimension limit could only overflow later.
+  if (value > graph::kMaxDim) view.fail(key, "at most " + std::to_string(graph::kMaxDim));
   return value;
 }
 
 int odd_kernel(const JsonView& view, const std::string& key, int fallback) {
   int k = view.has(key) || fallback < 0 ? view.get_int(key) : fallback;
-  if (k < 1 || k % 2 == 0) view.fail(key, "an odd kernel size >= 1");
+  if (k < 1 || k % 2 == 0 || k > kMaxKernel) view.fail(key, "an odd kernel size in [1, " + std::to_string(kMaxKernel) + "]");
   return k;
 }
 

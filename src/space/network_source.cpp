@@ -19,13 +19,21 @@ graph::Graph load_network(const NetworkSource& source) {
     if (is_arch_json(json)) {
       throw Error(source.graph_file + ": this is an ArchSpec (it has \"blocks\"), not a graph: pass it with --arch");
     }
-    return graph::graph_from_json(json, source.graph_file);
+    graph::Graph g = graph::graph_from_json(json, source.graph_file);
+    int size = source.zoo.input_size;
+    if (size > 0 && (g.input.h != size || g.input.w != size)) {
+      throw Error("--input-size " + std::to_string(size) + " disagrees with " + source.graph_file + ", whose input is " +
+                  g.input.str() + " (a graph's input size is fixed)");
+    }
+    return g;
   }
   Json json = load_json_file(source.arch_file);
   if (json.is_object() && json.contains("nodes")) {
     throw Error(source.arch_file + ": this is a graph (it has \"nodes\"), not an ArchSpec: pass it with --graph");
   }
-  return lower(arch_from_json(json, source.arch_file));
+  ArchSpec arch = arch_from_json(json, source.arch_file);
+  if (source.zoo.input_size > 0) arch.input.h = arch.input.w = source.zoo.input_size;
+  return lower(arch);
 }
 
 }  // namespace nasctl::space

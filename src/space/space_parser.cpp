@@ -18,6 +18,10 @@ constexpr DecisionKind kKinds[] = {DecisionKind::kType,       DecisionKind::kKer
                                    DecisionKind::kExpansion,  DecisionKind::kFilterMultiplier,
                                    DecisionKind::kActivation, DecisionKind::kSqueezeExcite};
 constexpr int kFilterDivisor = 8;
+// Bounds on a space's size: far beyond any real space, small enough that a typo (layers: 2^31 - 1)
+// is refused instead of exhausting memory.
+constexpr int kMaxLayersPerStage = 64;
+constexpr int kMaxStages = 64;
 
 int kind_index(DecisionKind kind) { return static_cast<int>(kind); }
 
@@ -66,8 +70,8 @@ std::string check_choice(DecisionKind kind, const Json& v, SkipRule skip_rule) {
       if (v == "ibn" || v == "fused_ibn" || v == "group_ibn") return "";
       return "one of ibn, fused_ibn, group_ibn" + std::string(skip_rule == SkipRule::kAllowed ? ", skip" : "");
     case DecisionKind::kKernel:
-      if (v.is_number_integer() && v.get<int>() >= 1 && v.get<int>() % 2 == 1) return "";
-      return "an odd kernel size >= 1";
+      if (int k = 0; v.is_number_integer() && json_to_int(v, &k) && k >= 1 && k <= 255 && k % 2 == 1) return "";
+      return "an odd kernel size in [1, 255]";
     case DecisionKind::kExpansion:
       if (v.is_number() && v.get<double>() >= 1.0 && v.get<double>() <= 64.0) return "";
       return "an expansion ratio in [1, 64]";
@@ -180,7 +184,7 @@ SearchSpace SpaceParser::parse() {
     overlay(defaults, d, SkipRule::kForbiddenStageWide, true);
   }
   std::vector<JsonView> stages = top.array("stages");
-  if (stages.empty()) top.fail("stages", "a non-empty list of stages");
+  if (stages.empty() || stages.size() > size_t(kMaxStages)) top.fail("stages", "a list of 1 to " + std::to_string(kMaxStages) + " stages");
   for (size_t s = 0; s < stages.size(); ++s) parse_stage(stages[s], static_cast<int>(s), defaults);
   sp.num_stages_ = static_cast<int>(stages.size());
   check_groups();
@@ -198,7 +202,7 @@ void SpaceParser::parse_stage(const JsonView& stage, int s, const Settings& defa
                               std::to_string(round_filters(base)) + ")");
   }
   int stride = detail::stride_value(stage, "stride", 1);
-  int count = detail::int_at_least(stage, "layers", -1, 1);
+  int count = stage.get_int_in("layers", 1, kMaxLayersPerStage);
   Settings stage_settings = defaults;
   overlay(stage_settings, stage, SkipRule::kForbiddenStageWide, true);
   const int m = kind_index(DecisionKind::kFilterMultiplier);

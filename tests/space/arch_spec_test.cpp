@@ -136,9 +136,14 @@ TEST(ArchJson, RejectsBadInput) {
   EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/type", "mbconv"), "a.json"),
                    "a.json: blocks[0].type must be one of ibn, fused_ibn, group_ibn, skip, but got \"mbconv\"");
   EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/kernel", 4), "a.json"),
-                   "a.json: blocks[0].kernel must be an odd kernel size >= 1, but got 4");
+                   "a.json: blocks[0].kernel must be an odd kernel size in [1, 255], but got 4");
   EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/expansion", 0), "a.json"),
-                   "a.json: blocks[0].expansion must be > 0, but got 0");
+                   "a.json: blocks[0].expansion must be in (0, 64], but got 0");
+  // 1e308 once trained a 1-channel layer (the expanded width wrapped).
+  EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/expansion", 1e308), "a.json"),
+                   "a.json: blocks[0].expansion must be in (0, 64], but got 1e+308");
+  EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/filters", 2147483648), "a.json"),
+                   "a.json: blocks[0].filters must be an integer in [-2147483648, 2147483647], but got 2147483648");
   EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/filters", 0), "a.json"),
                    "a.json: blocks[0].filters must be >= 1, but got 0");
   EXPECT_THROW_MSG(arch_from_json(with("/blocks/0/se", "yes"), "a.json"),

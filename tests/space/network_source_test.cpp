@@ -71,7 +71,24 @@ TEST(LoadNetwork, TellsWhichFlagAFileBelongsTo) {
       "stem": {"filters": 8}, "blocks": [{"type": "ibn", "kernel": 2, "expansion": 6, "filters": 8}]})");
   NetworkSource bad;
   bad.arch_file = dir.file("bad_arch.json");
-  EXPECT_THROW_MSG(load_network(bad), "bad_arch.json: blocks[0].kernel must be an odd kernel size >= 1, but got 2");
+  EXPECT_THROW_MSG(load_network(bad), "bad_arch.json: blocks[0].kernel must be an odd kernel size in [1, 255], but got 2");
+}
+
+TEST(NetworkSource, InputSizeResizesAnArchAndMustMatchAGraph) {
+  testing::TempDir dir;
+  ArchSpec arch = tiny_sample();
+  write_file_atomic(dir.file("arch.json"), arch_to_json(arch).dump());
+  write_file_atomic(dir.file("graph.json"), graph::graph_to_json(lower(arch)).dump());
+  NetworkSource a;
+  a.arch_file = dir.file("arch.json");
+  a.zoo.input_size = 64;
+  EXPECT_EQ(load_network(a).input, (graph::Shape{64, 64, arch.input.c}));
+  NetworkSource g;
+  g.graph_file = dir.file("graph.json");
+  g.zoo.input_size = arch.input.h;
+  EXPECT_EQ(load_network(g).input, arch.input);  // the graph's own size is fine
+  g.zoo.input_size = 64;
+  EXPECT_THROW_MSG(load_network(g), "--input-size 64 disagrees with " + dir.file("graph.json"));
 }
 
 }  // namespace

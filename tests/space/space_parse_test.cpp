@@ -142,11 +142,15 @@ TEST(SpaceParse, RejectsBadInput) {
   Json no_stages = two_stage_space();
   no_stages.erase("stages");
   EXPECT_THROW_MSG(parse(no_stages), "t.json: stages is required but missing");
-  EXPECT_THROW_MSG(parse(with("/stages", Json::array())), "t.json: stages must be a non-empty list of stages");
+  EXPECT_THROW_MSG(parse(with("/stages", Json::array())), "t.json: stages must be a list of 1 to 64 stages");
   EXPECT_THROW_MSG(parse(with("/input", {8, 8})), "t.json: input must be [height, width, channels], all > 0");
   EXPECT_THROW_MSG(parse(with("/classes", 0)), "t.json: classes must be >= 1, but got 0");
   EXPECT_THROW_MSG(parse(with("/stem/filters", 0)), "t.json: stem.filters must be >= 1, but got 0");
-  EXPECT_THROW_MSG(parse(with("/stages/1/layers", 0)), "t.json: stages[1].layers must be >= 1, but got 0");
+  EXPECT_THROW_MSG(parse(with("/stages/1/layers", 0)), "t.json: stages[1].layers must be an integer in [1, 64], but got 0");
+  // A typo's 2^31 - 1 layers are refused, not allocated.
+  EXPECT_THROW_MSG(parse(with("/stages/1/layers", 2147483647)), "t.json: stages[1].layers must be an integer in [1, 64], but got 2147483647");
+  EXPECT_THROW_MSG(parse(with("/stages/1/layers", 4294967297)), "t.json: stages[1].layers must be an integer in [-2147483648, 2147483647], but got 4294967297");
+  EXPECT_THROW_MSG(parse(with("/stem/filters", 16777217)), "t.json: stem.filters must be at most 16777216");
   EXPECT_THROW_MSG(parse(with("/stages/0/stride", 3)), "t.json: stages[0].stride must be 1 or 2, but got 3");
   EXPECT_THROW_MSG(parse(with("/stages/1/filters", 20)),
                    "t.json: stages[1].filters must be a multiple of 8 (filters are rounded to multiples of 8; "
@@ -155,9 +159,12 @@ TEST(SpaceParse, RejectsBadInput) {
 
 TEST(SpaceParse, RejectsBadChoices) {
   EXPECT_THROW_MSG(parse(with("/defaults/kernel", {3, 4})),
-                   "t.json: defaults.kernel[1] must be an odd kernel size >= 1, but got 4");
-  EXPECT_THROW_MSG(parse(with("/defaults/kernel", 4)), "t.json: defaults.kernel must be an odd kernel size >= 1, but got 4");
+                   "t.json: defaults.kernel[1] must be an odd kernel size in [1, 255], but got 4");
+  EXPECT_THROW_MSG(parse(with("/defaults/kernel", 4)), "t.json: defaults.kernel must be an odd kernel size in [1, 255], but got 4");
   EXPECT_THROW_MSG(parse(with("/defaults/kernel", {3, 3})), "t.json: defaults.kernel lists 3 twice");
+  // 2^32 + 3 would have narrowed to 3.
+  EXPECT_THROW_MSG(parse(with("/defaults/kernel", {3, 4294967299})),
+                   "t.json: defaults.kernel[1] must be an odd kernel size in [1, 255], but got 4294967299");
   EXPECT_THROW_MSG(parse(with("/defaults/kernel", Json::array())),
                    "t.json: defaults.kernel must be a value or a non-empty list of choices");
   EXPECT_THROW_MSG(parse(with("/defaults/expansion", {0.5, 2})),

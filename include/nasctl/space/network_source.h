@@ -13,7 +13,8 @@ struct NetworkSource {
   std::string model;       ///< zoo name (--model)
   std::string graph_file;  ///< graph v1 JSON (--graph)
   std::string arch_file;   ///< ArchSpec JSON (--arch)
-  graph::ZooOptions zoo;          ///< --input-size / --classes for zoo networks
+  graph::ZooOptions zoo;   ///< --input-size / --classes for zoo networks; input_size also resizes an
+                           ///< ArchSpec's input and must match a graph file's
 };
 
 /// Builds the Graph; throws Error when none or several sources are given, or the source is bad.
