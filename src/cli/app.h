@@ -4,14 +4,17 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "nasctl/core/files.h"
 
 namespace nasctl::cli {
 
 /// Flags every command sees.
 struct GlobalOptions {
   std::string log_level = "info";  ///< trace|debug|info|warn|error|off; default info
-  int threads = 0;                 ///< intra-op threads; default 0 = all cores
+  int threads = 0;                 ///< intra-op threads in [0, kMaxThreads]; default 0 = all cores
   uint64_t seed = 0;               ///< seed for every random choice; default 0
 };
 
@@ -26,6 +29,10 @@ void add_latency_command(CLI::App& app, const GlobalOptions& global);
 void add_search_command(CLI::App& app, const GlobalOptions& global);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
+
+/// Locks the run folder `out` of a train or search for this process (rank 0 of a distributed
+/// job; other ranks get nullptr) and removes temporary files a killed run left there.
+std::unique_ptr<RunLock> lock_run_folder(const std::string& out);
 
 /// Sets up spdlog (stderr) and LibTorch threads from the global flags; called before any command.
 void apply_global_options(const GlobalOptions& global);

@@ -8,6 +8,7 @@
 #include "cli/app.h"
 #include "cli/format.h"
 #include "nasctl/core/error.h"
+#include "nasctl/core/runtime.h"
 #include "nasctl/data/loader.h"
 #include "nasctl/train/checkpoint.h"
 #include "nasctl/train/evaluate.h"
@@ -31,7 +32,8 @@ struct EvalOptions {
     if (checkpoint.empty()) throw Error("eval needs --checkpoint FILE");
     if (split != "val" && split != "train") throw Error("--split must be val or train, but got \"" + split + "\"");
     if (batch_size <= 0) throw Error("--batch-size must be > 0, but got " + std::to_string(batch_size));
-    if (workers < 0) throw Error("--workers must be >= 0, but got " + std::to_string(workers));
+    if (workers < 0 || workers > kMaxThreads)
+      throw Error("--workers must be in [0, " + std::to_string(kMaxThreads) + "], but got " + std::to_string(workers));
   }
 };
 

@@ -145,6 +145,7 @@ void add_search_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--json", flags->json, "Print arch.json to stdout instead of the summary");
   cmd->callback([cmd, flags, &global, &app] {
     search::SearchOptions options = resolve_options(*cmd, *flags, app, global);
+    std::unique_ptr<RunLock> lock = lock_run_folder(options.out);
     search::SearchControl control;
     control.stop_after_steps = flags->stop_after_steps;
     search::SearchResult result = search::run_search(options, control);

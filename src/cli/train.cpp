@@ -50,7 +50,11 @@ train::TrainOptions resolve(const TrainCommand& c, const CLI::App& app, const Gl
   } else if (c.flags.resume && !c.flags.out.empty()) {
     // Resuming without --config: the run's own resolved config is the recipe.
     std::string path = c.flags.out + "/config.json";
-    if (std::filesystem::exists(path)) train::read_train_json(strip_resolved(load_json_file(path)), path, &o);
+    if (!std::filesystem::exists(path)) {
+      throw Error("--resume: " + c.flags.out + " holds no training run (no config.json); pass --config or the network "
+                  "and data flags to start one");
+    }
+    train::read_train_json(strip_resolved(load_json_file(path)), path, &o);
   }
   for (const auto& [option, apply] : c.overrides) {
     if (option->count() > 0) apply(o);
@@ -168,6 +172,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--json", c->json, "Print the run summary as JSON");
   cmd->callback([c, cmd, &global] {
     train::TrainOptions options = resolve(*c, *cmd, global);
+    std::unique_ptr<RunLock> lock = lock_run_folder(options.out);
     print_summary(train::run_training(options), c->json);
   });
 }

@@ -1,7 +1,10 @@
 #include "nasctl/core/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <cstring>
@@ -30,6 +33,84 @@ void make_directories(const std::string& dir) {
   fs::create_directories(dir, ec);
   if (ec) throw runtime_error(dir + ": cannot create directory (" + ec.message() + ")");
 }
+
+std::string absolute_if_exists(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec)) return path;
+  fs::path absolute = fs::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
+namespace {
+
+constexpr const char* kTempMarker = ".tmp.";
+constexpr const char* kLockName = ".nasctl.lock";
+
+// "<name>.tmp.<pid>" of a pid other than ours.
+bool stale_temp_name(const std::string& name) {
+  size_t at = name.rfind(kTempMarker);
+  if (at == std::string::npos || at == 0) return false;
+  std::string pid = name.substr(at + std::strlen(kTempMarker));
+  if (pid.empty() || pid.size() > 10 || pid.find_first_not_of("0123456789") != std::string::npos) return false;
+  return pid != std::to_string(::getpid());
+}
+
+}  // namespace
+
+int remove_stale_temp_files(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it.depth() > 2) it.disable_recursion_pending();  // run folders are shallow
+    if (!it->is_regular_file(ec) || !stale_temp_name(it->path().filename().string())) continue;
+    std::error_code removal;
+    if (fs::remove(it->path(), removal)) ++removed;
+  }
+  return removed;
+}
+
+RunLock::RunLock(const std::string& dir) : dir_(dir) {
+  std::error_code ec;
+  created_ = !fs::exists(dir, ec);
+  make_directories(dir);
+  const std::string path = dir + "/" + kLockName;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw runtime_error(path + ": cannot open the run folder's lock (" + std::strerror(errno) + ")");
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char holder[32] = {0};
+    ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+    std::string pid = n > 0 ? std::string(holder, size_t(n)) : std::string();
+    pid = pid.substr(0, pid.find_first_not_of("0123456789"));  // the leading digits
+    ::close(fd_);
+    fd_ = -1;
+    if (error != EWOULDBLOCK) throw runtime_error(path + ": cannot lock the run folder (" + std::strerror(error) + ")");
+    throw Error(dir + " is in use by another nasctl process (pid " + (pid.empty() ? "unknown" : pid) +
+                "); wait for it to finish or choose another --out");
+  }
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, me.data(), me.size(), 0) != ssize_t(me.size())) {
+    // The pid is only for the message a second writer prints; the lock itself holds.
+  }
+}
+
+RunLock::~RunLock() {
+  if (fd_ < 0) return;
+  if (created_) {
+    // Nothing but the lock inside: the run never started (bad input); leave no empty folder.
+    std::error_code ec;
+    bool only_lock = true;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) only_lock = only_lock && entry.path().filename() == kLockName;
+    if (!ec && only_lock) {
+      fs::remove(fs::path(dir_) / kLockName, ec);
+      fs::remove(dir_, ec);
+    }
+  }
+  ::close(fd_);  // releases the lock
+}
+
+void report_file_size_limit_as_error() { std::signal(SIGXFSZ, SIG_IGN); }
 
 namespace {
 

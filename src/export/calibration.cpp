@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "nasctl/core/error.h"
+#include "nasctl/core/runtime.h"
 #include "nasctl/data/loader.h"
 #include "nasctl/export/reference.h"
 
@@ -13,7 +14,8 @@ void CalibrationOptions::validate() const {
   if (data.empty()) throw Error("--calibration must name the data (a folder or \"fashion-mnist\") for int8 export");
   if (batches <= 0) throw Error("--calibration-batches must be > 0, but got " + std::to_string(batches));
   if (batch_size <= 0) throw Error("--calibration-batch-size must be > 0, but got " + std::to_string(batch_size));
-  if (workers < 0) throw Error("--workers must be >= 0, but got " + std::to_string(workers));
+  if (workers < 0 || workers > kMaxThreads)
+    throw Error("--workers must be in [0, " + std::to_string(kMaxThreads) + "], but got " + std::to_string(workers));
 }
 
 std::vector<TensorRange> observe_ranges(const Model& model, const std::vector<torch::Tensor>& batches_nchw) {

@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "nasctl/core/error.h"
+#include "nasctl/core/files.h"
+#include "nasctl/core/runtime.h"
 
 namespace nasctl::search {
 namespace {
@@ -75,7 +77,7 @@ void read_warmup(const JsonView& v, WarmupOptions* o) {
 // Throws "search.<key> must be <requirement>, but got <value>".
 template <typename T>
 void require(bool ok, const std::string& key, const std::string& requirement, const T& value) {
-  if (!ok) throw Error("search." + key + " must be " + requirement + ", but got " + Json(value).dump());
+  if (!ok) throw Error("search." + key + " must be " + requirement + ", but got " + json_excerpt(Json(value)));
 }
 
 }  // namespace
@@ -104,16 +106,13 @@ void SearchOptions::validate() const {
   require(!space.empty(), "space", "a space name or file", space);
   require(!data.empty(), "data", "a data folder or \"fashion-mnist\"", data);
   require(!hardware.empty(), "hardware", "a hardware profile name or file", hardware);
-  if (target_ms == 0.0) {
-    throw Error("search.target_ms is required: the target latency in ms (set it in the config or with --target-ms)");
-  }
   require(std::isfinite(target_ms) && target_ms > 0, "target_ms", "> 0 (the target latency in ms)", target_ms);
   require(steps > 0, "steps", "> 0", steps);
   require(batch_size > 0, "batch_size", "> 0", batch_size);
   require(val_batch_size >= 0, "val_batch_size", ">= 0 (0 = batch_size)", val_batch_size);
   require(val_fraction > 0 && val_fraction < 1, "val_fraction", "in (0, 1)", val_fraction);
   require(input_size >= 0, "input_size", ">= 0 (0 = the space's)", input_size);
-  require(workers >= 0, "workers", ">= 0", workers);
+  require(workers >= 0 && workers <= kMaxThreads, "workers", "in [0, " + std::to_string(kMaxThreads) + "]", workers);
   require(checkpoint_every > 0, "checkpoint_every", "> 0", checkpoint_every);
   require(std::isfinite(supernet.lr) && supernet.lr > 0, "supernet.lr", "> 0", supernet.lr);
   require(supernet.momentum >= 0 && supernet.momentum < 1, "supernet.momentum", "in [0, 1)", supernet.momentum);
@@ -139,9 +138,9 @@ void SearchOptions::validate() const {
 Json SearchOptions::to_json() const {
   Json beta = std::isnan(controller.beta) ? Json(nullptr) : Json(controller.beta);
   return Json{
-      {"space", space},
-      {"data", data},
-      {"hardware", hardware},
+      {"space", absolute_if_exists(space)},  // paths absolute: a resume may run from elsewhere
+      {"data", absolute_if_exists(data)},
+      {"hardware", absolute_if_exists(hardware)},
       {"target_ms", target_ms},
       {"edgetpu_only", edgetpu_only_name(edgetpu_only)},
       {"steps", steps},

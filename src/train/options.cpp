@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "nasctl/core/error.h"
+#include "nasctl/core/files.h"
+#include "nasctl/core/runtime.h"
 #include "nasctl/data/transform.h"
 
 namespace nasctl::train {
@@ -41,10 +43,7 @@ const char* name_of(const Named (&table)[N], int value) {
   throw Error("train." + key + " must be " + requirement + ", but got " + got);
 }
 
-std::string num(double v) {
-  std::string text = Json(v).dump();
-  return text;
-}
+std::string num(double v) { return json_excerpt(Json(v)); }  // nan / inf rather than JSON's null
 
 void read_optimizer(const JsonView& v, OptimizerOptions* o) {
   v.check_keys({"name", "lr", "lr_reference_batch", "momentum", "nesterov", "weight_decay", "rmsprop_decay",
@@ -104,7 +103,8 @@ void TrainOptions::validate() const {
   if (!(width > 0)) bad("width", "> 0", num(width));
   if (classes < 0) bad("classes", ">= 0 (0 = the data's)", std::to_string(classes));
   if (input_size < 0) bad("input_size", ">= 0 (0 = the network's)", std::to_string(input_size));
-  if (workers < 0) bad("workers", ">= 0", std::to_string(workers));
+  if (workers < 0 || workers > kMaxThreads)
+    bad("workers", "in [0, " + std::to_string(kMaxThreads) + "]", std::to_string(workers));
   if (epochs <= 0) bad("epochs", "> 0", std::to_string(epochs));
   if (batch_size <= 0) bad("batch_size", "> 0", std::to_string(batch_size));
   const OptimizerOptions& o = optimizer;
@@ -188,11 +188,12 @@ void read_train_json(const Json& json, const std::string& origin, TrainOptions* 
 Json train_options_to_json(const TrainOptions& o) {
   Json j = Json::object();
   if (!o.model.empty()) j["model"] = o.model;
-  if (!o.graph_file.empty()) j["graph"] = o.graph_file;
-  if (!o.arch_file.empty()) j["arch"] = o.arch_file;
+  // Paths absolute: a run's config.json must still find them when resumed from another folder.
+  if (!o.graph_file.empty()) j["graph"] = absolute_if_exists(o.graph_file);
+  if (!o.arch_file.empty()) j["arch"] = absolute_if_exists(o.arch_file);
   j["width"] = o.width;
-  j["data"] = o.data;
-  if (!o.labels_file.empty()) j["labels"] = o.labels_file;
+  j["data"] = absolute_if_exists(o.data);
+  if (!o.labels_file.empty()) j["labels"] = absolute_if_exists(o.labels_file);
   j["classes"] = o.classes;
   j["input_size"] = o.input_size;
   j["transform"] = o.transform;
