@@ -15,6 +15,7 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
+#include "nn/archive_index.h"
 
 namespace nasctl::nn {
 namespace {
@@ -62,29 +63,11 @@ torch::Dtype parse_dtype(const std::string& name, const std::string& where) {
   throw Error(where + ": unknown dtype \"" + name + "\"");
 }
 
-std::string fnv1a64(const char* data, size_t size) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= static_cast<unsigned char>(data[i]);
-    hash *= 1099511628211ULL;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return text;
-}
-
 template <typename T>
 void put(std::string& out, T value) {
   char bytes[sizeof(T)];
   std::memcpy(bytes, &value, sizeof(T));
   out.append(bytes, sizeof(T));
-}
-
-template <typename T>
-T take(const std::string& in, size_t offset) {
-  T value;
-  std::memcpy(&value, in.data() + offset, sizeof(T));
-  return value;
 }
 
 }  // namespace
@@ -122,7 +105,7 @@ void save_archive(const TensorArchive& archive, const std::string& path) {
                      {"shape", t.sizes().vec()},
                      {"offset", offset},
                      {"bytes", bytes},
-                     {"hash", fnv1a64(static_cast<const char*>(t.data_ptr()), bytes)}});
+                     {"hash", detail::fnv1a64(static_cast<const char*>(t.data_ptr()), bytes)}});
     offset = align_up(offset + bytes);
   }
   Json header = {{"meta", archive.meta}, {"tensors", index}};
@@ -152,42 +135,13 @@ void save_archive(const TensorArchive& archive, const std::string& path) {
 TensorArchive load_archive(const std::string& path) {
   require_little_endian();
   const std::string data = read_file(path);
-  constexpr size_t kFixed = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
-  if (data.size() < kFixed || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
-    throw Error(path + ": not a nasctl tensor archive (bad magic)");
-  }
-  uint32_t version = take<uint32_t>(data, sizeof kMagic);
-  if (version != kVersion) {
-    throw Error(path + ": tensor archive version " + std::to_string(version) + " is not supported (expected " +
-                std::to_string(kVersion) + ")");
-  }
-  uint64_t header_size = take<uint64_t>(data, sizeof kMagic + sizeof(uint32_t));
-  if (header_size > data.size() - kFixed) throw Error(path + ": truncated tensor archive (header)");
-  Json header = parse_json(data.substr(kFixed, header_size), path + " (header)");
-  const size_t base = align_up(kFixed + header_size);
-
+  detail::ArchiveIndex index = detail::parse_archive_index(data, path);  // checks every claim first
   TensorArchive archive;
-  if (!header.is_object() || !header.contains("tensors") || !header["tensors"].is_array()) {
-    throw Error(path + ": tensor archive header has no tensor index");
-  }
-  archive.meta = header.value("meta", Json::object());
-  for (const Json& entry : header["tensors"]) {
-    std::string name = entry.value("name", std::string());
-    std::string where = path + ": tensor '" + name + "'";
-    try {
-      torch::Dtype dtype = parse_dtype(entry.at("dtype").get<std::string>(), where);
-      std::vector<int64_t> shape = entry.at("shape").get<std::vector<int64_t>>();
-      size_t offset = entry.at("offset").get<size_t>(), bytes = entry.at("bytes").get<size_t>();
-      torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
-      if (static_cast<size_t>(t.numel() * t.element_size()) != bytes) throw Error(where + ": size disagrees with shape");
-      if (base + offset + bytes > data.size() || base + offset < base) throw Error(where + ": truncated data");
-      const char* src = data.data() + base + offset;
-      if (fnv1a64(src, bytes) != entry.at("hash").get<std::string>()) throw Error(where + ": data is damaged (hash)");
-      std::memcpy(t.data_ptr(), src, bytes);
-      archive.tensors.emplace_back(name, t);
-    } catch (const Json::exception& e) {
-      throw Error(where + ": bad index entry (" + e.what() + ")");
-    }
+  archive.meta = std::move(index.meta);
+  for (const detail::ArchiveEntry& e : index.entries) {
+    torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(parse_dtype(e.dtype, path)));
+    if (e.bytes > 0) std::memcpy(t.data_ptr(), data.data() + index.data_start + e.offset, size_t(e.bytes));
+    archive.tensors.emplace_back(e.name, t);
   }
   return archive;
 }

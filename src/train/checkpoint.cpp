@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nasctl/core/error.h"
 #include "nasctl/graph/graph_json.h"
@@ -62,12 +63,21 @@ Checkpoint load_checkpoint(const std::string& path) {
   data::read_transform_json(transform, &c.info.transform);
   c.info.transform.train = false;
   c.info.transform.validate();
-  c.info.classes = v.get_int("classes");
-  c.info.class_names = v.get_string_list("class_names");
-  c.info.epoch = v.get_int("epoch", 0);
-  c.info.step = meta.value("step", int64_t(0));
-  c.info.recipe = meta.value("recipe", Json::object());
-  c.info.state = meta.value("state", Json::object());
+  c.info.classes = v.get_int_in("classes", 1, std::numeric_limits<int>::max());
+  c.info.class_names = v.get_strict_string_list("class_names");
+  if (!c.info.class_names.empty() && c.info.class_names.size() != size_t(c.info.classes)) {
+    v.fail("class_names", "one name per class (" + std::to_string(c.info.classes) + ")");
+  }
+  c.info.epoch = v.get_int_in("epoch", 0, std::numeric_limits<int>::max(), 0);
+  if (meta.contains("step")) {
+    const Json& step = meta.at("step");
+    if (!step.is_number_integer() || (!step.is_number_unsigned() && step.get<int64_t>() < 0)) v.fail("step", "an integer >= 0");
+    c.info.step = step.get<int64_t>();
+  }
+  if (meta.contains("arch") && !meta.at("arch").is_null() && !meta.at("arch").is_object()) v.fail("arch", "an object or null");
+  c.info.arch = meta.value("arch", Json());
+  c.info.recipe = v.has("recipe") ? v.child("recipe").raw() : Json::object();
+  c.info.state = v.has("state") ? v.child("state").raw() : Json::object();
   return c;
 }
 
