@@ -24,6 +24,11 @@ namespace {
 constexpr int kScaleNumerators[] = {1, 2, 4, 8};
 constexpr int kScaleDenominator = 8;
 
+// Deflate expands at most about 1032:1, so a PNG of `size` bytes holds at most this many raw bytes.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+std::string size_text(uint64_t width, uint64_t height) { return std::to_string(width) + "x" + std::to_string(height); }
+
 int scaled(int dimension, int num) { return (dimension * num + kScaleDenominator - 1) / kScaleDenominator; }
 
 int pick_numerator(int width, int height, double min_scale) {
@@ -59,6 +64,10 @@ Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name, con
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsampling, &colorspace) != 0)
     throw runtime_error(name + ": corrupt JPEG (" + tjGetErrorStr2(tj) + ")");
   if (width <= 0 || height <= 0) throw runtime_error(name + ": corrupt JPEG (empty image)");
+  if (int64_t(width) * height > kMaxImagePixels) {
+    throw runtime_error(name + ": JPEG claims " + size_text(width, height) + " pixels, more than the " +
+                        std::to_string(kMaxImagePixels) + "-pixel limit");
+  }
   const double min_scale = hint ? std::clamp(hint(width, height), 0.0, 1.0) : 1.0;
   const int num = pick_numerator(width, height, min_scale);
   const bool gray = colorspace == TJCS_GRAY;
@@ -137,6 +146,20 @@ bool decode_png_rows(PngSource* source, Image* image) {
   }
   png_set_read_fn(png, source, png_read_memory);
   png_read_info(png, info);
+  // Checked before any row is allocated: a 100-byte file may claim 20000x20000.
+  const uint64_t claimed = uint64_t(png_get_image_width(png, info)) * png_get_image_height(png, info);
+  const uint64_t raw_bytes = uint64_t(png_get_rowbytes(png, info) + 1) * png_get_image_height(png, info);
+  char refusal[160];  // png_on_error copies it into source->error
+  if (claimed > uint64_t(kMaxImagePixels)) {
+    std::snprintf(refusal, sizeof refusal, "claims %ux%u pixels, more than the %lld-pixel limit",
+                  png_get_image_width(png, info), png_get_image_height(png, info), static_cast<long long>(kMaxImagePixels));
+    png_error(png, refusal);
+  }
+  if (raw_bytes > kMaxDeflateRatio * source->size + 4096) {
+    std::snprintf(refusal, sizeof refusal, "claims %ux%u pixels, more than its %zu bytes can hold",
+                  png_get_image_width(png, info), png_get_image_height(png, info), source->size);
+    png_error(png, refusal);
+  }
   const int color_type = png_get_color_type(png, info);
   // Everything becomes 8-bit gray or RGB: 16-bit truncated, palettes expanded, alpha dropped (as
   // PIL's convert("RGB") does for torchvision's loader).

@@ -43,8 +43,10 @@ uint32_t big_endian(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-// Parses an IDX file of unsigned bytes with `rank` dimensions; returns the dimensions, data offset 4 + 4 * rank.
-std::vector<int64_t> idx_dims(const std::vector<uint8_t>& bytes, int rank, const std::string& path) {
+}  // namespace
+
+// The data starts at offset 4 + 4 * rank.
+std::vector<int64_t> parse_idx_header(const std::vector<uint8_t>& bytes, int rank, const std::string& path) {
   if (bytes.size() < 4 + 4u * rank)
     throw Error("IDX file " + path + " is too short (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || bytes[3] != rank)
@@ -57,7 +59,11 @@ std::vector<int64_t> idx_dims(const std::vector<uint8_t>& bytes, int rank, const
   int64_t total = 1;
   for (int d = 0; d < rank; ++d) {
     dims[d] = big_endian(bytes.data() + 4 + 4 * d);
-    total *= dims[d];
+    if (d > 0 && (dims[d] < 1 || dims[d] > kMaxIdxSide)) {
+      throw Error("IDX file " + path + " declares an image side of " + std::to_string(dims[d]) + ", outside [1, " +
+                  std::to_string(kMaxIdxSide) + "]");
+    }
+    total *= dims[d];  // < 2^32 x 2^12 x 2^12: no overflow
   }
   const int64_t payload = static_cast<int64_t>(bytes.size()) - 4 - 4 * rank;
   if (payload != total)
@@ -65,6 +71,8 @@ std::vector<int64_t> idx_dims(const std::vector<uint8_t>& bytes, int rank, const
                 std::to_string(total));
   return dims;
 }
+
+namespace {
 
 // The file in `dir` for "<prefix>-images" / "<prefix>-labels" of IDX kind idx3 / idx1.
 std::string find_idx_file(const std::string& dir, const std::string& stem, const std::string& kind) {
@@ -88,11 +96,11 @@ class IdxDataset : public Dataset {
     const std::string labels_path = find_idx_file(dir, prefix + "-labels", "idx1");
     describe_ = "IDX " + dir + " (" + split_name(split) + ")";
     pixels_ = read_maybe_gzip(images_path_);
-    const std::vector<int64_t> dims = idx_dims(pixels_, 3, images_path_);
+    const std::vector<int64_t> dims = parse_idx_header(pixels_, 3, images_path_);
     count_ = dims[0];
     shape_ = {static_cast<int>(dims[1]), static_cast<int>(dims[2])};
     const std::vector<uint8_t> label_bytes = read_maybe_gzip(labels_path);
-    const int64_t label_count = idx_dims(label_bytes, 1, labels_path)[0];
+    const int64_t label_count = parse_idx_header(label_bytes, 1, labels_path)[0];
     if (label_count != count_)
       throw Error("IDX files disagree: " + images_path_ + " has " + std::to_string(count_) + " images but " +
                   labels_path + " has " + std::to_string(label_count) + " labels");

@@ -183,14 +183,16 @@ void read_transform_json(const JsonView& view, TransformOptions* options) {
   options->flip = view.get_bool("flip", options->flip);
   options->pad = view.get_int("pad", options->pad);
   options->crop_ratio = view.get_double("crop_ratio", options->crop_ratio);
-  if (view.has("mean")) {
-    const std::vector<double> mean = view.get_double_list("mean");
-    options->mean.assign(mean.begin(), mean.end());
-  }
-  if (view.has("std")) {
-    const std::vector<double> std = view.get_double_list("std");
-    options->std.assign(std.begin(), std.end());
-  }
+  // Leaving mean and std out means the defaults; an empty or unrepresentable list is a mistake.
+  auto float_list = [&](const std::string& key) {
+    const std::vector<double> values = view.get_double_list(key);
+    if (values.empty()) view.fail(key, "one value or one per channel (leave it out for the defaults)");
+    for (double v : values)
+      if (!(std::abs(v) <= 1e30)) view.fail(key, "a list of numbers of magnitude at most 1e30");
+    return std::vector<float>(values.begin(), values.end());
+  };
+  if (view.has("mean")) options->mean = float_list("mean");
+  if (view.has("std")) options->std = float_list("std");
 }
 
 Json transform_to_json(const TransformOptions& options) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <cmath>
 #include <cstdlib>
 
@@ -140,6 +142,48 @@ TEST(Codec, CorruptDataThrowsNamingTheFile) {
   EXPECT_THROW_MSG(decode_image(reinterpret_cast<const uint8_t*>(png.data()), png.size(), "cut.png"),
                    "cut.png: corrupt PNG");
   EXPECT_THROW_MSG(read_image(dir.file("missing.jpg")), "missing.jpg: cannot open");
+}
+
+// A copy of `png` whose IHDR claims width x height (CRC fixed, so only the claim is wrong).
+std::vector<uint8_t> png_claiming(std::vector<uint8_t> png, uint32_t width, uint32_t height) {
+  auto put = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) png[at + i] = uint8_t(v >> (24 - 8 * i));
+  };
+  put(16, width);  // 8-byte signature, 4-byte length, "IHDR", then width and height
+  put(20, height);
+  put(29, uint32_t(crc32(0, png.data() + 12, 17)));  // CRC over "IHDR" + 13 data bytes
+  return png;
+}
+
+// A copy of `jpeg` whose SOF header claims width x height.
+std::vector<uint8_t> jpeg_claiming(std::vector<uint8_t> jpeg, uint16_t width, uint16_t height) {
+  for (size_t i = 2; i + 9 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xFF && (jpeg[i + 1] == 0xC0 || jpeg[i + 1] == 0xC2)) {
+      jpeg[i + 5] = uint8_t(height >> 8), jpeg[i + 6] = uint8_t(height);
+      jpeg[i + 7] = uint8_t(width >> 8), jpeg[i + 8] = uint8_t(width);
+      return jpeg;
+    }
+  }
+  ADD_FAILURE() << "no SOF marker";
+  return jpeg;
+}
+
+TEST(Codec, ClaimedSizesBeyondThePixelBudgetAreRefusedBeforeDecoding) {
+  const std::vector<uint8_t> jpeg = jpeg_claiming(encode_jpeg(gradient(16, 16)), 65000, 65000);
+  EXPECT_THROW_MSG(decode_image(jpeg.data(), jpeg.size(), "big.jpg"),
+                   "big.jpg: JPEG claims 65000x65000 pixels, more than the 134217728-pixel limit");
+  nasctl::testing::TempDir dir;
+  write_png(dir.file("small.png"), gradient(4, 4));
+  const std::string text = read_file(dir.file("small.png"));
+  const std::vector<uint8_t> small(text.begin(), text.end());
+  const std::vector<uint8_t> huge = png_claiming(small, 20000, 20000);
+  EXPECT_THROW_MSG(decode_image(huge.data(), huge.size(), "huge.png"),
+                   "huge.png: corrupt PNG (claims 20000x20000 pixels, more than the 134217728-pixel limit)");
+  // Within the budget, but far more than a file of this size can hold once inflated.
+  const std::vector<uint8_t> hollow = png_claiming(small, 9000, 9000);
+  EXPECT_THROW_MSG(decode_image(hollow.data(), hollow.size(), "hollow.png"), "claims 9000x9000 pixels, more than its");
+  // The genuine files still decode.
+  EXPECT_EQ(decode_image(small.data(), small.size(), "small.png").width, 4);
 }
 
 }  // namespace

@@ -35,10 +35,16 @@ struct Image {
 /// asked (it picks the smallest of its scaling factors that is >= s), never a smaller one.
 using ScaleHint = std::function<double(int width, int height)>;
 
+/// The most pixels (width x height, before any decode-time downscaling) an image may claim: 2^27,
+/// e.g. 16384 x 8192. A header claiming more is refused before anything is allocated.
+constexpr int64_t kMaxImagePixels = int64_t(1) << 27;
+
 /// Decodes a JPEG or PNG (recognised by its signature, not by a file name). Grayscale images stay
 /// 1 channel, everything else (RGB, CMYK/YCCK JPEGs, palette, gray+alpha, RGBA, 16-bit PNGs) becomes
 /// 3-channel RGB (alpha dropped). `name` is used in error messages. Throws nasctl::Error (runtime)
-/// naming `name` and the reason when the data is corrupt, truncated or of another format.
+/// naming `name` and the reason when the data is corrupt, truncated or of another format, or when
+/// its header claims more than kMaxImagePixels (or, for PNG, more pixels than its compressed data
+/// can hold).
 Image decode_image(const uint8_t* data, size_t size, const std::string& name, const ScaleHint& hint = nullptr);
 
 /// Reads and decodes a file; throws nasctl::Error naming `path` when unreadable or corrupt.
