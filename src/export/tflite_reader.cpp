@@ -78,6 +78,34 @@ OpOptions read_options(const tflite::Operator* op) {
   return o;
 }
 
+// What the rest of nasctl indexes by without further checks: tensor indices, types and shapes.
+void check_model(const Model& model, const std::string& origin) {
+  const int64_t tensors = int64_t(model.tensors.size());
+  auto check_index = [&](int32_t index, const std::string& what) {
+    if (index < -1 || index >= tensors) {  // -1: an omitted optional input
+      throw Error(origin + ": " + what + " refers to tensor " + std::to_string(index) + ", but the model has " +
+                  std::to_string(tensors));
+    }
+  };
+  for (size_t i = 0; i < model.tensors.size(); ++i) {
+    const Tensor& t = model.tensors[i];
+    const int type = int(t.type);
+    if (type != 0 && type != 2 && type != 3 && type != 9) {
+      throw Error(origin + ": tensor " + std::to_string(i) + " has type " + std::to_string(type) +
+                  ", not one nasctl reads (float32, int32, uint8, int8)");
+    }
+    for (int32_t d : t.shape) {
+      if (d < 0) throw Error(origin + ": tensor " + std::to_string(i) + " has a negative dimension " + std::to_string(d));
+    }
+  }
+  for (int32_t i : model.inputs) check_index(i, "a model input");
+  for (int32_t o : model.outputs) check_index(o, "a model output");
+  for (size_t k = 0; k < model.operators.size(); ++k) {
+    for (int32_t i : model.operators[k].inputs) check_index(i, "operator " + std::to_string(k) + "'s input");
+    for (int32_t o : model.operators[k].outputs) check_index(o, "operator " + std::to_string(k) + "'s output");
+  }
+}
+
 }  // namespace
 
 Model parse_tflite(const std::string& bytes, const std::string& origin) {
@@ -121,6 +149,7 @@ Model parse_tflite(const std::string& bytes, const std::string& origin) {
       model.operators.push_back(std::move(op));
     }
   }
+  check_model(model, origin);
   return model;
 }
 

@@ -99,5 +99,50 @@ TEST(TfliteWriterTest, ParseRejectsWhatIsNotTflite) {
   EXPECT_THROW_MSG(parse_tflite(bytes, "half.tflite"), "half.tflite: TFLite flatbuffer fails verification");
 }
 
+// Reading back damaged files: every truncation and a spread of single-byte changes either parse to a
+// model whose indices are all valid or are refused with nasctl::Error (never a crash or another
+// exception); wrong indices and types written by a buggy writer are refused by name.
+TEST(TfliteReadBack, DamagedFilesAreRefusedOrStillValid) {
+  const std::string bytes = serialize_tflite(lowered_mobilenet());
+  int refused = 0, variants = 0;
+  auto try_read = [&](const std::string& damaged) {
+    ++variants;
+    try {
+      Model m = parse_tflite(damaged, "damaged.tflite");
+      for (const Operator& op : m.operators)
+        for (int32_t i : op.inputs) EXPECT_LT(i, int32_t(m.tensors.size()));
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("damaged.tflite: "), std::string::npos) << e.what();
+      ++refused;
+    }
+  };
+  for (size_t cut = 0; cut < bytes.size(); cut += std::max<size_t>(1, bytes.size() / 60)) try_read(bytes.substr(0, cut));
+  for (size_t at = 0; at < bytes.size(); at += std::max<size_t>(1, bytes.size() / 150)) {
+    for (unsigned char value : {0x00, 0xFF, 0x80}) {
+      std::string damaged = bytes;
+      damaged[at] = static_cast<char>(value);
+      try_read(damaged);
+    }
+  }
+  EXPECT_GT(variants, 300);
+  EXPECT_GT(refused, 60);  // every truncation at least
+}
+
+TEST(TfliteReadBack, BadIndicesAndTypesAreRefused) {
+  Model m = lowered_mobilenet();
+  Model bad_input = m;
+  bad_input.operators[0].inputs[0] = int32_t(m.tensors.size()) + 5;
+  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_input), "i.tflite"), "i.tflite: operator 0's input refers to tensor");
+  Model bad_output = m;
+  bad_output.outputs = {-7};
+  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_output), "o.tflite"), "o.tflite: a model output refers to tensor -7");
+  Model bad_type = m;
+  bad_type.tensors[0].type = static_cast<TensorType>(5);
+  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_type), "t.tflite"), "t.tflite: tensor 0 has type 5");
+  Model bad_shape = m;
+  bad_shape.tensors[0].shape = {1, -3, 4, 4};
+  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_shape), "s.tflite"), "s.tflite: tensor 0 has a negative dimension -3");
+}
+
 }  // namespace
 }  // namespace nasctl::testing
