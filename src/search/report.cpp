@@ -38,7 +38,8 @@ std::vector<Json> read_metrics_lines(const std::string& path, int64_t max_step) 
   while (std::getline(in, text)) {
     if (text.empty()) continue;
     Json line = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (line.is_discarded() || !line.is_object() || !line.contains("step")) continue;  // a torn last line
+    if (line.is_discarded() || !line.is_object() || !line.contains("step") || !line["step"].is_number_integer())
+      continue;  // a torn last line
     if (line["step"].get<int64_t>() <= max_step) lines.push_back(std::move(line));
   }
   return lines;

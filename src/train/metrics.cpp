@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
 #include "nasctl/core/svg.h"
@@ -61,14 +63,23 @@ EpochMetrics metrics_from_json(const Json& json, const std::string& where) {
 std::vector<EpochMetrics> read_metrics(const std::string& path) {
   std::vector<EpochMetrics> out;
   if (!std::filesystem::exists(path)) return out;
-  std::istringstream lines(read_file(path));
+  const std::string text = read_file(path);
+  std::istringstream lines(text);
   std::string line;
   int number = 0;
   while (std::getline(lines, line)) {
     ++number;
     if (line.empty()) continue;
     std::string where = path + ":" + std::to_string(number);
-    out.push_back(metrics_from_json(parse_json(line, where), where));
+    try {
+      out.push_back(metrics_from_json(parse_json(line, where), where));
+    } catch (const Error&) {
+      // A last line without its newline was torn by a kill mid-append: drop it, as a resumed
+      // search does. A bad line anywhere else is damage worth stopping for.
+      const bool torn_last_line = lines.eof() && !text.empty() && text.back() != '\n';
+      if (!torn_last_line) throw;
+      spdlog::warn("{}: ignoring a half-written last line", where);
+    }
   }
   return out;
 }
