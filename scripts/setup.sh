@@ -12,6 +12,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler libarmnntfliteparser-dev libarmnn-cpuref-backend22
   dataset-fashion-mnist
   python3 python3-torch python3-torchvision python3-pil
+  clang libclang-rt-14-dev  # libFuzzer + sanitizers for scripts/fuzz.sh
 )
 
 # Node.js runs the TFLite runtime (WebAssembly) in the export tests. A machine may already carry
