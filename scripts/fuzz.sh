@@ -25,13 +25,13 @@ flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -f
 
 # The torch-free sources the readers need; compiled once, shared by every target.
 sources=(src/core/*.cpp src/graph/*.cpp src/space/*.cpp src/latency/*.cpp "$out/generated/embedded_configs.cpp"
-         src/search/options.cpp src/search/reward.cpp src/nn/archive_index.cpp src/data/codec.cpp src/data/idx.cpp
+         src/search/options.cpp src/search/reward.cpp src/nn/archive_index.cpp src/data/codec.cpp
          src/export/tflite_reader.cpp src/export/tflite_model.cpp)
 objects=()
 for src in "${sources[@]}"; do objects+=("$out/obj/$(echo "$src" | tr '/' '_').o"); done
 for i in "${!sources[@]}"; do printf '%s\n%s\n' "${sources[$i]}" "${objects[$i]}"; done | NASCTL_FLAGS="${flags[*]}" xargs -d '\n' -n 2 -P "$jobs" bash -c \
   'src=$0 obj=$1; [ -f "$obj" ] && [ "$obj" -nt "$src" ] && exit 0; '"$cxx"' $NASCTL_FLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj"'
-libs=(-lturbojpeg -lpng -lz -lpthread)
+libs=(-lturbojpeg -lpng -lz -lspdlog -lfmt -lpthread)
 
 # target name -> source and defines
 declare -A target_src=(
@@ -58,7 +58,7 @@ seeds() {
 }
 
 failed=0
-for target in graph arch space hardware measurements search_config checkpoint tflite idx image; do
+for target in graph arch space hardware measurements search_config checkpoint tflite image; do
   [ -n "$only" ] && [ "$only" != "$target" ] && continue
   bin="$out/bin/${target}_fuzz"
   def=${target_def[$target]:-0}

@@ -33,7 +33,14 @@ graph::Graph load_network(const NetworkSource& source) {
   }
   ArchSpec arch = arch_from_json(json, source.arch_file);
   if (source.zoo.input_size > 0) arch.input.h = arch.input.w = source.zoo.input_size;
-  return lower(arch);
+  try {
+    return lower(arch);
+  } catch (const Error& e) {
+    // Lowering knows the architecture, not the file or the flag that sized it.
+    std::string at = source.arch_file +
+                     (source.zoo.input_size > 0 ? " at --input-size " + std::to_string(source.zoo.input_size) : "");
+    throw Error(at + ": " + e.what());
+  }
 }
 
 }  // namespace nasctl::space
