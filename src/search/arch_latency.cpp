@@ -77,8 +77,8 @@ void put_shape(std::string& key, graph::Shape s) {
   put_int(key, s.c);
 }
 
-std::string block_key(const space::BlockSpec& b, graph::Shape input) {
-  std::string key = "b";
+const std::string& block_key(std::string& key, const space::BlockSpec& b, graph::Shape input) {
+  key.assign(1, 'b');
   put_int(key, static_cast<int>(b.type));
   put_int(key, b.kernel);
   put(key, &b.expansion, sizeof b.expansion);
@@ -91,8 +91,8 @@ std::string block_key(const space::BlockSpec& b, graph::Shape input) {
   return key;
 }
 
-std::string stem_key(const space::ArchSpec& arch) {
-  std::string key = "s";
+const std::string& stem_key(std::string& key, const space::ArchSpec& arch) {
+  key.assign(1, 's');
   put_int(key, arch.stem.filters);
   put_int(key, arch.stem.kernel);
   put_int(key, arch.stem.stride);
@@ -101,8 +101,8 @@ std::string stem_key(const space::ArchSpec& arch) {
   return key;
 }
 
-std::string head_key(const space::ArchSpec& arch, graph::Shape input) {
-  std::string key = "h";
+const std::string& head_key(std::string& key, const space::ArchSpec& arch, graph::Shape input) {
+  key.assign(1, 'h');
   put_int(key, arch.head.filters);
   put_int(key, static_cast<int>(arch.head.activation));
   put_int(key, arch.head.hidden);
@@ -122,7 +122,7 @@ ChoiceMask all_allowed(const space::SearchSpace& space) {
 ArchLatency::ArchLatency(space::SearchSpace space, latency::HardwareProfile profile)
     : space_(std::move(space)), model_(std::move(profile)) {}
 
-const ArchLatency::Part& ArchLatency::cached_part(std::string key, const std::function<graph::Graph()>& lower) {
+const ArchLatency::Part& ArchLatency::cached_part(const std::string& key, const std::function<graph::Graph()>& lower) {
   auto it = parts_.find(key);
   if (it != parts_.end()) return it->second;
   graph::Graph g = lower();
@@ -132,28 +132,28 @@ const ArchLatency::Part& ArchLatency::cached_part(std::string key, const std::fu
   part.output = g.output_shape();
   part.supported = latency::first_unsupported_node(g) < 0;
   ++part_evaluations_;
-  return parts_.emplace(std::move(key), std::move(part)).first->second;
+  return parts_.emplace(key, std::move(part)).first->second;
 }
 
 bool ArchLatency::predict_from_parts(const space::ArchSpec& arch, latency::LatencyPrediction* out) {
+  // A part the compiler cannot map cuts the whole network (the ops after it run on the host CPU):
+  // stop at the first such part and let the caller take the lowered graph.
   ops_.clear();
-  auto append = [&](const Part& p) {
-    ops_.insert(ops_.end(), p.ops.begin(), p.ops.end());
-    return p.supported;
-  };
-  const Part* p = &cached_part(stem_key(arch), [&] { return space::lower_stem(arch); });
-  bool supported = append(*p);
+  const Part* p = &cached_part(stem_key(key_, arch), [&] { return space::lower_stem(arch); });
+  if (!p->supported) return false;
+  ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
   graph::Shape shape = p->output;
   for (size_t i = 0; i < arch.blocks.size(); ++i) {
     const space::BlockSpec& b = arch.blocks[i];
     if (b.type == space::BlockType::kSkip) continue;
-    p = &cached_part(block_key(b, shape), [&] { return space::lower_block(arch, static_cast<int>(i), shape); });
-    supported = append(*p) && supported;
+    p = &cached_part(block_key(key_, b, shape), [&] { return space::lower_block(arch, static_cast<int>(i), shape); });
+    if (!p->supported) return false;
+    ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
     shape = p->output;
   }
-  p = &cached_part(head_key(arch, shape), [&] { return space::lower_head(arch, shape); });
-  supported = append(*p) && supported;
-  if (!supported) return false;  // the compiler cuts the whole network: take the lowered graph
+  p = &cached_part(head_key(key_, arch, shape), [&] { return space::lower_head(arch, shape); });
+  if (!p->supported) return false;
+  ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
   latency::NetworkTerms net;
   net.link_bytes = double(arch.input.elements());  // the input goes in, the classifier's output comes back
   net.link_bytes += double(p->output.elements());

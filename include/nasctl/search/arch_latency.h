@@ -58,7 +58,7 @@ class ArchLatency {
     bool supported = true;
   };
   const Entry& evaluate(const std::vector<int>& indices);
-  const Part& cached_part(std::string key, const std::function<graph::Graph()>& lower);
+  const Part& cached_part(const std::string& key, const std::function<graph::Graph()>& lower);
   bool predict_from_parts(const space::ArchSpec& arch, latency::LatencyPrediction* out);
 
   space::SearchSpace space_;
@@ -66,6 +66,7 @@ class ArchLatency {
   std::unordered_map<std::string, Entry> cache_;
   std::unordered_map<std::string, Part> parts_;
   std::vector<latency::OpTerms> ops_;  // the network's terms, reused across calls
+  std::string key_;                    // part key buffer, reused across calls
   int64_t evaluations_ = 0;
   int64_t part_evaluations_ = 0;
 };
