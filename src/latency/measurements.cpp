@@ -73,7 +73,8 @@ std::string zoo_name_for(const std::string& model, const std::string& where) {
   if (graph::is_zoo_model(model)) return model;
   std::string names;
   for (const graph::ZooEntry& e : graph::zoo_entries()) names += (names.empty() ? "" : ", ") + e.name;
-  throw Error(where + ": model \"" + model + "\" is not in the zoo (" + names + ")");
+  throw Error(where + ": model \"" + model + "\" is not in the zoo (" + names +
+              "); give that network as an inline \"graph\" (graph v1) instead");
 }
 
 std::vector<Measurement> load_measurements(const std::string& path, const std::string& device) {

@@ -107,6 +107,11 @@ TEST(Measurements, BadFilesGiveClearErrors) {
                    "measurements[0].latency_ms must be a latency > 0 (ms), but got -1");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "lenet", "latency_ms": 1}]})"), "usb3"),
                    "measurements[0].model: model \"lenet\" is not in the zoo");
+  EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "densenet169", "input": 224, "devboard_ms": 9}]})"),
+                                     "devboard"),
+                   "m.json: measurements[0].model: model \"densenet169\" is not in the zoo (");
+  EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "lenet", "latency_ms": 1}]})"), "usb3"),
+                   "give that network as an inline \"graph\" (graph v1) instead");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"arch_str": "|x~0|", "latency_ms": 1}]})"), "usb3"),
                    "m.json: measurements[0]: NAS-Bench-201 arch \"|x~0|\" must have 3 nodes");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"latency_ms": 1}]})"), "usb3"),
