@@ -40,7 +40,7 @@ struct Args {
   int folds = 5;
   int seeds = 3;
   bool groups = true;
-  double coverage = 0.8;
+  double coverage = latency::kDefaultIntervalCoverage;
 };
 
 Args parse_args(int argc, char** argv) {

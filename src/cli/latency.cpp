@@ -262,7 +262,7 @@ void run_calibrate(const CalibrateOptions& o, uint64_t seed) {
         base, data, o.fit, latency::assign_group_folds(data, o.cv_folds, seed), o.cv_folds);
     calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out_together", "network groups"},
                                        {"held_out", stats_by_file(data, cv.predicted)}};
-    calibration["interval"] = latency::interval_from_cv(data, cv, 0.8, o.fit.equal_file_weights).to_json();
+    calibration["interval"] = latency::interval_from_cv(data, cv, latency::kDefaultIntervalCoverage, o.fit.equal_file_weights).to_json();
   }
   latency::HardwareProfile out = fit.profile;
   for (const latency::FittedParam& p : fit.params) {
@@ -310,7 +310,9 @@ void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
   cmd->add_flag("--point-weights", [options](int64_t) { options->fit.equal_file_weights = false; },
                 "Weigh every measurement alike (default: every file alike)");
   cmd->add_option("--max-iterations", options->fit.max_iterations, "Levenberg-Marquardt iterations")->capture_default_str();
-  cmd->add_option("--cv", options->cv_folds, "Also run K-fold cross-validation and report held-out accuracy");
+  cmd->add_option("--cv", options->cv_folds,
+                  "Also run K-fold cross-validation holding out whole network groups (zoo families, cell "
+                  "topologies), report held-out accuracy and store 80 % prediction intervals from it");
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->callback([options, &global] { run_calibrate(*options, global.seed); });
 }

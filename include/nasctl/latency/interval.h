@@ -29,6 +29,9 @@ const char* op_mix_name(OpMix mix);
 /// Edge TPU time in pools and element-wise ops (>= 0.25: kPoolElementwise).
 OpMix classify_op_mix(int64_t streamed_param_bytes, double pool_elementwise_share);
 
+/// The coverage `nasctl latency calibrate --cv` fits the shipped intervals for.
+constexpr double kDefaultIntervalCoverage = 0.8;
+
 /// Fewer held-out residuals than this and a class's own quantiles are not trusted.
 constexpr int kMinClassPoints = 20;
 
