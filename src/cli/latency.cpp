@@ -19,6 +19,8 @@
 #include "nasctl/space/lower.h"
 #include "nasctl/space/network_source.h"
 
+#include <spdlog/spdlog.h>
+
 namespace nasctl::cli {
 namespace {
 
@@ -99,7 +101,12 @@ graph::Graph load_graph(const LatencyOptions& o) {
 }
 
 void print_report(const graph::Graph& g, const latency::LatencyReport& r) {
-  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms\n"
+  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms";
+  if (r.interval_coverage > 0) {
+    std::cout << " (" << int(std::lround(100 * r.interval_coverage)) << " % interval " << ms(r.lo_ms) << " .. " << ms(r.hi_ms)
+              << " ms, " << latency::op_mix_name(r.mix) << " networks)";
+  }
+  std::cout << "\n"
             << "  Edge TPU ops " << ms(r.edgetpu_ms) << " ms, host transfers " << ms(r.transfer_ms)
             << " ms, per-inference overhead " << ms(r.overhead_ms) << " ms";
   if (!r.on_edgetpu) std::cout << ", host CPU (estimate) " << ms(r.cpu_ms) << " ms";
@@ -137,7 +144,9 @@ void run_batch(const LatencyOptions& o, const latency::EdgeTpuModel& model) {
     graph::Graph g = space::is_arch_json(json) ? space::lower(space::arch_from_json(json, where))
                                                 : graph::graph_from_json(json, where);
     bool on_edgetpu = latency::first_unsupported_node(g) < 0;
-    Json out = {{"name", g.name}, {"latency_ms", model.predict_ms(g)}, {"on_edgetpu", on_edgetpu}};
+    latency::LatencyPrediction p = model.predict_interval(g);
+    Json out = {{"name", g.name}, {"latency_ms", p.ms}, {"latency_lo_ms", p.lo_ms}, {"latency_hi_ms", p.hi_ms},
+                {"on_edgetpu", on_edgetpu}};
     std::cout << out.dump() << "\n";
   }
 }
@@ -247,13 +256,19 @@ void run_calibrate(const CalibrateOptions& o, uint64_t seed) {
     data.insert(data.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
   }
   latency::CalibrationResult fit = latency::calibrate(base, data, o.fit);
+  for (const std::string& w : fit.warnings) spdlog::warn("{}", w);
   const std::string command = calibrate_command(o);
   Json before = stats_by_file(data, fit.predicted_before), after = stats_by_file(data, fit.predicted_after);
   Json calibration = {{"command", command}, {"loss", "soft-L1 on log(predicted / measured), scale " + std::to_string(o.fit.loss_scale)},
                       {"iterations", fit.iterations}, {"converged", fit.converged}, {"fit", after}};
   if (o.cv_folds > 0) {
-    latency::CrossValidation cv = latency::cross_validate(base, data, o.fit, o.cv_folds, seed);
-    calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out", stats_by_file(data, cv.predicted)}};
+    // Whole network groups held out (zoo families, cell topologies): the check that predicts
+    // accuracy on networks the fit has never seen. The intervals come from these residuals.
+    latency::CrossValidation cv = latency::cross_validate_folds(
+        base, data, o.fit, latency::assign_group_folds(data, o.cv_folds, seed), o.cv_folds);
+    calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out_together", "network groups"},
+                                       {"held_out", stats_by_file(data, cv.predicted)}};
+    calibration["interval"] = latency::interval_from_cv(data, cv, latency::kDefaultIntervalCoverage, o.fit.equal_file_weights).to_json();
   }
   latency::HardwareProfile out = fit.profile;
   for (const latency::FittedParam& p : fit.params) {
@@ -301,7 +316,9 @@ void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
   cmd->add_flag("--point-weights", [options](int64_t) { options->fit.equal_file_weights = false; },
                 "Weigh every measurement alike (default: every file alike)");
   cmd->add_option("--max-iterations", options->fit.max_iterations, "Levenberg-Marquardt iterations")->capture_default_str();
-  cmd->add_option("--cv", options->cv_folds, "Also run K-fold cross-validation and report held-out accuracy");
+  cmd->add_option("--cv", options->cv_folds,
+                  "Also run K-fold cross-validation holding out whole network groups (zoo families, cell "
+                  "topologies), report held-out accuracy and store 80 % prediction intervals from it");
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->callback([options, &global] { run_calibrate(*options, global.seed); });
 }
