@@ -1,5 +1,6 @@
 // Several runs side by side: a sortable table and top-1 against predicted latency with the
 // Pareto front.
+#include <algorithm>
 #include <cmath>
 
 #include "report/html.h"
@@ -35,6 +36,20 @@ std::string pareto_plot(const std::vector<RunSummary>& runs, PageContext& contex
   on.radius = 5;
   svg::Points& off = panel.add_points("dominated", {}, {});
   off.color = "#4e79a7";
+  // Axes with room around the points, so that none sits on the frame and every label shows.
+  double max_ms = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!std::isfinite(latency[i]) || !std::isfinite(top1[i])) continue;
+    max_ms = std::max(max_ms, latency[i]);
+    lo = std::min(lo, top1[i]);
+    hi = std::max(hi, top1[i]);
+  }
+  panel.x.min = 0;
+  panel.x.max = max_ms > 0 ? 1.2 * max_ms : 1;
+  if (std::isfinite(lo)) {
+    panel.y.min = std::floor(lo) - 1;
+    panel.y.max = std::ceil(hi) + 1;
+  }
   *plotted = 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     if (!std::isfinite(latency[i]) || !std::isfinite(top1[i])) continue;

@@ -126,7 +126,7 @@ std::string heat_map(const std::vector<Json>& lines, const std::vector<DecisionL
   for (size_t c = 0; c < n; ++c) columns.push_back(snapshots[n == 1 ? snapshots.size() - 1 : c * (snapshots.size() - 1) / (n - 1)]);
   const Json& last = (*columns.back())["probabilities"];
 
-  const double label_w = 230, cell_h = 13, gap = 6, value_w = 60, map_w = 600;
+  const double label_w = 230, cell_h = 13, gap = 6, value_w = 100, map_w = 600;
   double cell_w = map_w / double(columns.size());
   size_t rows = 0;
   for (const Json& d : last) rows += d.size();
@@ -174,7 +174,8 @@ std::string headline(const Run& run, const Json& result, const std::vector<Json>
                           html::fixed(latency, 3) + " ms</span>"},
       {"target", html::fixed(target_ms, 3) + " ms" +
                      (std::isfinite(latency) && target_ms > 0
-                          ? " <small>(" + html::fixed(100 * (latency / target_ms - 1), 1) + "%)</small>"
+                          ? " <small>(" + std::string(latency >= target_ms ? "+" : "") +
+                                html::fixed(100 * (latency / target_ms - 1), 1) + "%)</small>"
                           : "")},
       {"supernet Q, last 10% of steps", html::fixed(tail_mean(series(lines, "q")), 3)},
       {"steps", html::escape(run.progress)}};

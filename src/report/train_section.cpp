@@ -41,10 +41,12 @@ std::string curves(const std::vector<Json>& lines, PageContext& context) {
   svg::Panel& lr = fig.add_panel("Learning rate (last step of the epoch)");
   lr.x.label = "epoch";
   lr.legend = svg::LegendPosition::kNone;
+  lr.y.min = 0;
   lr.add_line("lr", epoch, series(lines, "lr")).markers = true;
   svg::Panel& speed = fig.add_panel("Training throughput (images/s)");
   speed.x.label = "epoch";
   speed.legend = svg::LegendPosition::kNone;
+  speed.y.min = 0;
   speed.add_line("images/s", epoch, series(lines, "images_per_s")).markers = true;
   return context.figure(fig, "figure curves");
 }
