@@ -12,7 +12,7 @@
 #include "cli/cli_support.h"
 #include "nasctl/core/files.h"
 #include "nasctl/core/json.h"
-#include "train/train_fixture.h"
+#include "cli/idx_data.h"
 
 namespace nasctl {
 namespace {
@@ -50,8 +50,8 @@ class ReportCommand : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     const TempDir& d = *dir_;
-    train::testing::write_idx_data(d.file("data"), 300, 60);
-    train::testing::write_tiny_graph(d.file("tiny.json"), 3);
+    testing::write_idx_data(d.file("data"), 300, 60);
+    testing::write_tiny_graph(d.file("tiny.json"), 3);
     std::string data = " --data '" + d.file("data") + "'";
     std::string search = "--threads 1 search" + data + " --batch-size 8 --workers 0 --seed 1";
     CommandResult s = run_nasctl(search + " --steps 12 --checkpoint-every 100 --out '" + d.file("search") + "'");
@@ -107,7 +107,7 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
 
   // The scripts ran, and nothing on the page raised or logged an error.
   EXPECT_NE(dom.find("data-script=\"ran\""), std::string::npos);
-  EXPECT_EQ(dom.find("data-script-errors"), std::string::npos);
+  EXPECT_EQ(dom.find("data-script-errors=\""), std::string::npos);  // the attribute, not the script text
   EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
   EXPECT_EQ(log.find(":CONSOLE"), std::string::npos) << log;  // console.error, console.log, ...
 
