@@ -1,5 +1,6 @@
 // An export: the model card beside a .tflite (input and output types and quantization, the
 // operators and whether each maps to the Edge TPU, the predicted latency).
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -14,9 +15,12 @@ std::string tensor_rows(const Json& tensors, const std::string& role) {
   if (!tensors.is_array()) return out;
   for (const Json& t : tensors) {
     const Json q = t.value("quantization", Json(nullptr));
-    std::string quant = q.is_object() ? "scale " + html::escape(q.value("scale", Json(nullptr)).dump()) +
-                                            ", zero point " + html::escape(q.value("zero_point", Json(nullptr)).dump())
-                                      : "none (float)";
+    std::string quant = "none (float)";
+    if (q.is_object()) {
+      char scale[32];
+      std::snprintf(scale, sizeof scale, "%.6g", number(q, "scale"));
+      quant = std::string("scale ") + scale + ", zero point " + html::escape(q.value("zero_point", Json(nullptr)).dump());
+    }
     out += "<tr><td>" + role + "</td><td>" + html::escape(t.value("name", std::string())) + "</td><td>" +
            html::escape(t.value("shape", Json(nullptr)).dump()) + "</td><td>" +
            html::escape(t.value("dtype", std::string())) + "</td><td>" + quant + "</td></tr>";

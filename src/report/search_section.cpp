@@ -182,8 +182,9 @@ std::string headline(const Run& run, const Json& result, const std::vector<Json>
   if (result.is_object() && result.contains("on_edgetpu")) {
     items.push_back({"runs fully on the Edge TPU", result["on_edgetpu"].get<bool>() ? "yes" : "<b class=\"bad\">no</b>"});
   }
-  if (!lines.empty() && std::isfinite(number(lines.back(), "elapsed_s"))) {
-    items.push_back({"search time", html::fixed(number(lines.back(), "elapsed_s") / 60, 1) + " min"});
+  double seconds = lines.empty() ? NAN : number(lines.back(), "elapsed_s");
+  if (std::isfinite(seconds)) {
+    items.push_back({"search time", seconds < 60 ? html::fixed(seconds, 1) + " s" : html::fixed(seconds / 60, 1) + " min"});
   }
   return html::facts(items);
 }
