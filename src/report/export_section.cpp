@@ -1,5 +1,6 @@
 // An export: the model card beside a .tflite (input and output types and quantization, the
 // operators and whether each maps to the Edge TPU, the predicted latency).
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -66,10 +67,16 @@ std::string export_section(const Run& run, const std::string& anchor, PageContex
                                                          " of " + html::escape(edgetpu.value("operators", Json(0)).dump()) +
                                                          " operators on the CPU";
   }
+  std::string interval;  // the model's prediction interval, when the card has one
+  if (std::isfinite(number(latency, "predicted_lo_ms")) && std::isfinite(number(latency, "predicted_hi_ms"))) {
+    interval = " <small>(" + html::fixed(number(latency, "predicted_lo_ms"), 3) + " to " +
+               html::fixed(number(latency, "predicted_hi_ms"), 3) + ", " +
+               html::percent(number(latency, "interval_coverage"), 0) + " interval)</small>";
+  }
   out += html::facts({{"precision", html::escape(card.value("precision", std::string("?")))},
                       {"predicted latency (" + latency.value("hardware", std::string("?")) + ")",
                        "<span class=\"final-latency\" data-value=\"" + html::fixed(number(latency, "predicted_ms"), 6) +
-                           "\">" + html::fixed(number(latency, "predicted_ms"), 3) + " ms</span>"},
+                           "\">" + html::fixed(number(latency, "predicted_ms"), 3) + " ms</span>" + interval},
                       {"Edge TPU", on_tpu},
                       {"parameters", html::grouped(network.value("params", 0LL))},
                       {"MACs", html::grouped(network.value("macs", 0LL))}});

@@ -1,6 +1,7 @@
 #include "nasctl/report/runs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -48,7 +49,20 @@ bool has_key(const std::vector<Json>& lines, const char* key) {
 
 void read_search_targets(Run& run) {
   Json family = read_optional_json(run.path + "/family.json", run.warnings);
-  if (!family.is_object() || !family.contains("targets") || !family["targets"].is_array()) return;
+  if (!family.is_object() || !family.contains("targets") || !family["targets"].is_array()) {
+    // A multi-target search still running has its targets only in config.json.
+    const Json search = run.config.is_object() ? run.config.value("search", Json::object()) : Json::object();
+    const Json targets = search.value("targets_ms", Json(nullptr));
+    if (!targets.is_array() || targets.size() < 2) return;
+    for (const Json& t : targets) {
+      TargetArch target;
+      target.target_ms = t.is_number() ? t.get<double>() : 0.0;
+      target.latency_ms = std::nan("");
+      target.arch = nullptr;
+      run.targets.push_back(std::move(target));
+    }
+    return;
+  }
   for (const Json& t : family["targets"]) {
     if (!t.is_object()) continue;
     TargetArch target;

@@ -207,32 +207,22 @@ Json hardware_profile(const Run& run) {
 
 // An unfinished search has no arch.json yet: the controller's most likely architecture at the last
 // logged step, decoded with the space saved in config.json, stands in for it.
-Json most_likely_result(const Run& run, PageContext& context) {
-  if (run.metrics.empty() || !run.metrics.back().contains("most_likely")) return nullptr;
+Json most_likely_result(const Run& run, const std::vector<Json>& lines, PageContext& context) {
+  if (lines.empty() || !lines.back().contains("most_likely")) return nullptr;
   try {
     const Json& resolved = run.config.at("resolved");
     space::SearchSpace space = space::SearchSpace::from_json(resolved.at("space"), "config.json: resolved.space");
     const Json& input = resolved.at("input");
     space.set_input({input.at(0).get<int>(), input.at(1).get<int>(), input.at(2).get<int>()},
                     resolved.at("classes").get<int>());
-    space::ArchSpec arch = space.decode(run.metrics.back()["most_likely"].get<std::vector<int>>());
+    space::ArchSpec arch = space.decode(lines.back()["most_likely"].get<std::vector<int>>());
     return Json{{"arch", space::arch_to_json(arch)},
                 {"hardware", run.config.at("search").value("hardware", std::string("coral-usb3"))},
-                {"latency_ms", run.metrics.back().value("most_likely_latency_ms", 0.0)}};
+                {"latency_ms", lines.back().value("most_likely_latency_ms", 0.0)}};
   } catch (const std::exception& e) {
     context.warnings.push_back(run.path + ": the most likely architecture could not be decoded (" + e.what() + ")");
     return nullptr;
   }
-}
-
-// For a multi-target search, the lines of one controller (when lines carry their target).
-std::vector<Json> lines_for_target(const std::vector<Json>& lines, double target_ms) {
-  std::vector<Json> out;
-  for (const Json& l : lines) {
-    double t = number(l, "target_ms");
-    if (!std::isfinite(t) || std::abs(t - target_ms) <= 1e-9 * std::max(1.0, target_ms)) out.push_back(l);
-  }
-  return out;
 }
 
 std::string one_target(const Run& run, const Json& result, const std::vector<Json>& lines, double target_ms,
@@ -260,13 +250,17 @@ std::string search_section(const Run& run, const std::string& anchor, PageContex
   double target = run.config.is_object() && run.config.contains("search") ? number(run.config["search"], "target_ms")
                                                                           : number(run.result, "target_ms");
   if (run.targets.empty()) {
-    Json result = run.result.is_object() ? run.result : most_likely_result(run, context);
+    Json result = run.result.is_object() ? run.result : most_likely_result(run, run.metrics, context);
     out += one_target(run, result, run.metrics, target, context);
   } else {
-    for (const TargetArch& t : run.targets) {
+    for (size_t k = 0; k < run.targets.size(); ++k) {
+      const TargetArch& t = run.targets[k];
+      std::vector<Json> lines = target_lines(run.metrics, t.target_ms, k);
       out += "<div class=\"target\" data-target-ms=\"" + html::fixed(t.target_ms, 6) + "\"><h3 class=\"target-title\">"
-             "Target " + html::fixed(t.target_ms, 3) + " ms (" + html::escape(t.arch_file) + ")</h3>\n";
-      out += one_target(run, t.arch, lines_for_target(run.metrics, t.target_ms), t.target_ms, context);
+             "Target " + html::fixed(t.target_ms, 3) + " ms (" +
+             html::escape(t.arch_file.empty() ? "no architecture file yet" : t.arch_file) + ")</h3>\n";
+      out += one_target(run, t.arch.is_object() ? t.arch : most_likely_result(run, lines, context), lines, t.target_ms,
+                        context);
       out += "</div>\n";
     }
   }

@@ -41,6 +41,12 @@ std::vector<RunSummary> summarize(const Run& run, PageContext& context);
 /// A finite number under `key`, else NaN.
 double number(const Json& json, const char* key);
 
+/// The metrics lines of target `index` (`target_ms`) of a search. A multi-target search logs one
+/// entry per controller under "controllers" in each line: that entry, over the line's own keys
+/// (step, elapsed_s, ...). Lines that carry their own "target_ms" are kept only for that target;
+/// the lines of a single-target search are returned as they are.
+std::vector<Json> target_lines(const std::vector<Json>& lines, double target_ms, size_t index);
+
 std::string search_section(const Run& run, const std::string& anchor, PageContext& context);
 std::string train_section(const Run& run, const RunSummary& summary, const std::string& anchor, PageContext& context);
 std::string export_section(const Run& run, const std::string& anchor, PageContext& context);

@@ -78,15 +78,15 @@ void summarize_train(const Run& run, RunSummary& s, PageContext& context) {
   }
 }
 
-RunSummary search_summary(const Run& run, const Json& result, const std::string& name) {
+RunSummary search_summary(const Run& run, const std::vector<Json>& lines, const Json& result, const std::string& name) {
   RunSummary s;
   s.name = name;
   s.kind = "search";
   s.top1 = s.latency_ms = NAN;
-  s.q = tail_mean_q(run.metrics);
+  s.q = tail_mean_q(lines);
   s.status = run.finished ? "finished" : run.progress;
   if (!result.is_object()) {
-    if (!run.metrics.empty()) s.latency_ms = number(run.metrics.back(), "most_likely_latency_ms");
+    if (!lines.empty()) s.latency_ms = number(lines.back(), "most_likely_latency_ms");
     return s;
   }
   s.hardware = result.value("hardware", std::string());
@@ -111,6 +111,30 @@ double number(const Json& json, const char* key) {
   return it != json.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
+std::vector<Json> target_lines(const std::vector<Json>& lines, double target_ms, size_t index) {
+  auto same = [&](double t) { return std::abs(t - target_ms) <= 1e-9 * std::max(1.0, std::abs(target_ms)); };
+  std::vector<Json> out;
+  for (const Json& line : lines) {
+    auto it = line.find("controllers");
+    if (it != line.end() && it->is_array()) {
+      const Json* entry = nullptr;
+      for (const Json& c : *it) {
+        if (same(number(c, "target_ms"))) entry = &c;
+      }
+      if (!entry && index < it->size()) entry = &(*it)[index];
+      if (!entry) continue;
+      Json flat = line;
+      flat.erase("controllers");
+      flat.update(*entry);
+      out.push_back(std::move(flat));
+      continue;
+    }
+    double t = number(line, "target_ms");
+    if (!std::isfinite(t) || same(t)) out.push_back(line);
+  }
+  return out;
+}
+
 std::string PageContext::figure(const svg::Figure& fig, const std::string& css_class) {
   return figure(fig.render(), css_class);
 }
@@ -122,10 +146,12 @@ std::string PageContext::figure(const std::string& svg_document, const std::stri
 
 std::vector<RunSummary> summarize(const Run& run, PageContext& context) {
   if (run.kind == RunKind::kSearch) {
-    if (run.targets.empty()) return {search_summary(run, run.result, run.name)};
+    if (run.targets.empty()) return {search_summary(run, run.metrics, run.result, run.name)};
     std::vector<RunSummary> out;
-    for (const TargetArch& t : run.targets) {
-      out.push_back(search_summary(run, t.arch, run.name + " @ " + html::fixed(t.target_ms, 3) + " ms"));
+    for (size_t k = 0; k < run.targets.size(); ++k) {
+      const TargetArch& t = run.targets[k];
+      out.push_back(search_summary(run, target_lines(run.metrics, t.target_ms, k), t.arch,
+                                   run.name + " @ " + html::fixed(t.target_ms, 3) + " ms"));
     }
     return out;
   }

@@ -44,7 +44,8 @@ std::string chromium_binary() {
   return "";
 }
 
-// Four real runs and one search stopped early, made once for all tests of this file.
+// Five real runs (a search, two trainings, an export, a two-target search) and one search
+// stopped early, made once for all tests of this file.
 class ReportCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -58,6 +59,8 @@ class ReportCommand : public ::testing::Test {
     ASSERT_EQ(s.exit_code, 0) << s.err;
     CommandResult u = run_nasctl(search + " --steps 40 --stop-after-steps 5 --out '" + d.file("stopped") + "'");
     ASSERT_NE(u.exit_code, 0);  // stopped on purpose: config.json and 5 metrics lines, no arch.json
+    CommandResult f = run_nasctl(search + " --steps 8 --target-ms 0.52,0.62 --out '" + d.file("family") + "'");
+    ASSERT_EQ(f.exit_code, 0) << f.err;  // family.json and one arch-<T0>.json per target
     std::string train = "--threads 1 train" + data + " --epochs 2 --batch-size 16 --workers 1 --ema-decay 0.9";
     CommandResult t1 = run_nasctl(train + " --arch '" + d.file("search/arch.json") + "' --out '" + d.file("found") + "'");
     ASSERT_EQ(t1.exit_code, 0) << t1.err;
@@ -75,7 +78,7 @@ class ReportCommand : public ::testing::Test {
   }
   static std::string runs() {
     std::string out;
-    for (const char* run : {"search", "found", "baseline", "export", "stopped"}) out += " '" + dir_->file(run) + "'";
+    for (const char* run : {"search", "found", "baseline", "export", "stopped", "family"}) out += " '" + dir_->file(run) + "'";
     return out;
   }
   static TempDir* dir_;
@@ -89,7 +92,7 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
   std::ofstream(d.file("stopped/metrics.jsonl"), std::ios::app) << "{\"step\": 6, \"lr\": 0.0";
   CommandResult r = run_nasctl("report" + runs() + " --out '" + d.file("report.html") + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "report: " + d.file("report.html") + " (5 runs, 1 unfinished, 1 warnings)\n");
+  EXPECT_EQ(r.out, "report: " + d.file("report.html") + " (6 runs, 1 unfinished, 1 warnings)\n");
   EXPECT_NE(r.err.find("metrics.jsonl:6: a truncated last line; skipped"), std::string::npos) << r.err;
 
   std::string browser = chromium_binary();
@@ -112,7 +115,8 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
   EXPECT_EQ(log.find(":CONSOLE"), std::string::npos) << log;  // console.error, console.log, ...
 
   // The sections, in the order given; the stopped search is marked unfinished.
-  EXPECT_EQ(count(dom, "<section class=\"run search\""), 2u);
+  EXPECT_EQ(count(dom, "<section class=\"run search\""), 3u);
+  EXPECT_EQ(count(dom, "<div class=\"target\""), 2u);  // the family search: one part per target
   EXPECT_EQ(count(dom, "<section class=\"run training\""), 2u);
   EXPECT_EQ(count(dom, "<section class=\"run export\""), 1u);
   EXPECT_EQ(count(dom, "<section class=\"comparison\""), 1u);
@@ -120,7 +124,7 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
 
   // Latencies as the search, the export card and the stopped run's last line say.
   std::vector<double> latencies = data_values(dom, "final-latency");
-  ASSERT_EQ(latencies.size(), 3u);
+  ASSERT_EQ(latencies.size(), 5u);
   Json arch = load_json_file(d.file("search/arch.json"));
   Json card = load_json_file(d.file("export/found.json"));
   Json fifth;  // the stopped search's last whole line
@@ -133,6 +137,9 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
   EXPECT_NEAR(latencies[0], arch["latency_ms"].get<double>(), 1e-6);
   EXPECT_NEAR(latencies[1], card["latency"]["predicted_ms"].get<double>(), 1e-6);
   EXPECT_NEAR(latencies[2], fifth["most_likely_latency_ms"].get<double>(), 1e-6);
+  Json family = load_json_file(d.file("family/family.json"));
+  ASSERT_EQ(family["targets"].size(), 2u);
+  for (size_t k = 0; k < 2; ++k) EXPECT_NEAR(latencies[3 + k], family["targets"][k]["latency_ms"].get<double>(), 1e-6);
 
   // Best validation top-1 of each training run (EMA, which picks best.ckpt), from metrics.jsonl.
   std::vector<double> top1 = data_values(dom, "final-top1");
@@ -147,7 +154,7 @@ TEST_F(ReportCommand, ThePageLoadsInChromiumWithTheRunsNumbers) {
   size_t pareto = dom.find("class=\"figure pareto\"");
   ASSERT_NE(pareto, std::string::npos);
   EXPECT_EQ(count(dom.substr(pareto, dom.find("</svg>", pareto) - pareto), "</title></circle>"), 2u);
-  EXPECT_EQ(count(dom, " chosen</text>"), arch["decisions"].size());
+  EXPECT_EQ(count(dom, " chosen</text>"), 3 * arch["decisions"].size());  // the search and both family targets
 
   std::string png = read_file(d.file("report.png"));
   EXPECT_GT(png.size(), 20000u);

@@ -138,6 +138,7 @@ TEST(Report, AnExportShowsTheCardAndWhichOperatorsMapToTheEdgeTpu) {
   EXPECT_NE(page.find("<td>CONV_2D</td><td class=\"num\" data-sort=\"5\">5</td><td><span class=\"good\">yes</span>"),
             std::string::npos);
   EXPECT_NE(page.find("scale 0.0157, zero point -1"), std::string::npos);
+  EXPECT_NE(page.find("(0.350 to 0.520, 80% interval)"), std::string::npos);
 }
 
 TEST(Report, AMultiTargetSearchHasOneSectionPerTarget) {
@@ -165,6 +166,22 @@ TEST(Report, AMultiTargetSearchHasOneSectionPerTarget) {
   // Two rows in the comparison, one per target.
   EXPECT_NE(page.find("f @ 0.400 ms"), std::string::npos);
   EXPECT_NE(page.find("f @ 0.600 ms"), std::string::npos);
+}
+
+TEST(Report, AMultiTargetSearchInProgressShowsEachControllersMostLikelyArchitecture) {
+  TempDir dir;
+  testing::write_search_run(dir.file("f"), 3, 30, {0.4, 0.6});  // no family.json yet
+  std::string page = render({dir.file("f")});
+  EXPECT_EQ(count(page, "<div class=\"target\""), 2u);
+  EXPECT_NE(page.find("Unfinished: 3 of 30 steps"), std::string::npos);
+  EXPECT_NE(page.find("no architecture file yet"), std::string::npos);
+  space::SearchSpace space = space::SearchSpace::load("tiny");
+  size_t second = page.find("data-target-ms=\"0.600000\"");
+  ASSERT_NE(second, std::string::npos);
+  // The second controller's most likely architecture (choice 2 everywhere in the fixture).
+  EXPECT_NEAR(data_value(page, "final-latency", second),
+              testing::predicted_ms(space.decode(testing::uniform_choice(space, 2))), 1e-6);
+  EXPECT_EQ(count(page, "<div class=\"block "), 2 * (space.decode(testing::uniform_choice(space, 1)).blocks.size() + 2));
 }
 
 TEST(ParetoFront, KeepsThePointsNoOtherIsBothFasterAndMoreAccurate) {

@@ -59,37 +59,46 @@ inline Json search_result(const space::SearchSpace& space, const std::vector<int
           {"steps", steps}, {"decisions", decisions}};
 }
 
-/// A search run of `steps` steps over `total` (arch.json only when steps == total). Lines carry
-/// `target_ms` when `targets` is given (a multi-target search), one line per target and step.
+/// A search run of `steps` steps over `total` (arch.json only when steps == total). With
+/// `targets` (a multi-target search), each line holds one entry per controller under
+/// "controllers", as `nasctl search --config` with "targets_ms" writes it (no family.json here).
 inline void write_search_run(const std::string& dir, int64_t steps, int64_t total, std::vector<double> targets = {}) {
   std::filesystem::create_directories(dir + "/checkpoints");
   space::SearchSpace space = space::SearchSpace::load("tiny");
-  Json config = {{"format", "nasctl.search_config"}, {"version", 1},
-                 {"search", {{"space", "tiny"}, {"data", "fashion-mnist"}, {"hardware", "coral-usb3"},
-                             {"target_ms", kFixtureTargetMs}, {"steps", total}, {"seed", 0},
-                             {"controller", {{"reward", "absolute"}}}}},
+  Json search = {{"space", "tiny"}, {"data", "fashion-mnist"}, {"hardware", "coral-usb3"}, {"steps", total},
+                 {"seed", 0}, {"controller", {{"reward", "absolute"}}}};
+  if (targets.empty()) {
+    search["target_ms"] = kFixtureTargetMs;
+  } else {
+    search["targets_ms"] = targets;
+  }
+  Json config = {{"format", "nasctl.search_config"}, {"version", 1}, {"search", search},
                  {"resolved", {{"input", {28, 28, 1}}, {"classes", 10}, {"space", space.json()},
                                {"hardware", latency::profile_to_json(latency::load_hardware_profile("coral-usb3"))}}}};
   write_file_atomic(dir + "/config.json", config.dump(2));
-  std::vector<int> likely = uniform_choice(space, 1);
-  double likely_ms = predicted_ms(space.decode(likely));
-  if (targets.empty()) targets.push_back(std::nan(""));
   std::vector<Json> lines;
   for (int64_t s = 1; s <= steps; ++s) {
-    for (double t : targets) {
+    std::vector<Json> entries;
+    for (size_t k = 0; k < std::max<size_t>(1, targets.size()); ++k) {
+      std::vector<int> likely = uniform_choice(space, int(k) + 1);
       Json probs = Json::array();
       for (const auto& d : space.decisions()) probs.push_back(std::vector<double>(d.choices.size(), 1.0 / double(d.choices.size())));
-      Json line = {{"step", s}, {"q", 0.5 + 0.01 * double(s)}, {"reward", 0.4 + 0.01 * double(s)},
-                   {"baseline", s > 2 ? Json(0.4) : Json(nullptr)}, {"latency_ms", 0.5},
-                   {"most_likely", likely}, {"most_likely_latency_ms", likely_ms},
-                   {"elapsed_s", 0.5 * double(s)}, {"probabilities", probs}};
-      if (std::isfinite(t)) line["target_ms"] = t;
-      lines.push_back(line);
+      entries.push_back({{"q", 0.5 + 0.01 * double(s)}, {"reward", 0.4 + 0.01 * double(s)},
+                         {"baseline", s > 2 ? Json(0.4) : Json(nullptr)}, {"latency_ms", 0.5}, {"most_likely", likely},
+                         {"most_likely_latency_ms", predicted_ms(space.decode(likely))}, {"probabilities", probs}});
+      if (!targets.empty()) entries.back()["target_ms"] = targets[k];
     }
+    Json line = {{"step", s}, {"lr", 0.1}, {"loss", 1.0}, {"elapsed_s", 0.5 * double(s)}};
+    if (targets.empty()) {
+      line.update(entries[0]);
+    } else {
+      line["controllers"] = entries;
+    }
+    lines.push_back(line);
   }
   write_lines(dir + "/metrics.jsonl", lines);
-  if (steps == total && !std::isfinite(targets.front())) {
-    write_file_atomic(dir + "/arch.json", search_result(space, likely, kFixtureTargetMs, steps).dump(2));
+  if (steps == total && targets.empty()) {
+    write_file_atomic(dir + "/arch.json", search_result(space, uniform_choice(space, 1), kFixtureTargetMs, steps).dump(2));
   }
 }
 
@@ -132,7 +141,8 @@ inline Json model_card() {
     "output": {"meaning": "logits (argmax is the class)",
                "tensors": [{"name": "classifier", "shape": [1, 10], "dtype": "float32", "quantization": null}]},
     "classes": 10, "class_names": null,
-    "latency": {"hardware": "coral-usb3", "predicted_ms": 0.4321, "model": "nasctl analytical Edge TPU model"},
+    "latency": {"hardware": "coral-usb3", "predicted_ms": 0.4321, "predicted_lo_ms": 0.35, "predicted_hi_ms": 0.52,
+                "interval_coverage": 0.8, "model": "nasctl analytical Edge TPU model"},
     "edgetpu": {"one_partition": false, "operators": 9, "edgetpu_operators": 8, "cpu_operators": 1,
                 "unsupported": [{"op_index": 8, "op": "DEQUANTIZE", "node": "classifier",
                                  "reason": "DEQUANTIZE is not mapped"}]},
