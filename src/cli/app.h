@@ -29,6 +29,7 @@ void add_latency_command(CLI::App& app, const GlobalOptions& global);
 void add_search_command(CLI::App& app, const GlobalOptions& global);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
+void add_report_command(CLI::App& app, const GlobalOptions& global);
 
 /// Locks the run folder `out` of a train or search for this process (rank 0 of a distributed
 /// job; other ranks get nullptr) and removes temporary files a killed run left there.

@@ -19,6 +19,8 @@
 #include "nasctl/space/lower.h"
 #include "nasctl/space/network_source.h"
 
+#include <spdlog/spdlog.h>
+
 namespace nasctl::cli {
 namespace {
 
@@ -28,6 +30,8 @@ struct LatencyOptions {
   std::string hardware = "coral-usb3";  ///< --hardware NAME|FILE; default coral-usb3
   int input_size = 0;                 ///< --input-size; default 0 = the network's own
   int classes = 1000;                 ///< --classes; default 1000
+  int channels = 3;                   ///< --channels: input channels of zoo networks; default 3
+  double width = 1.0;                 ///< --width: width multiplier of zoo MobileNets; default 1.0
   bool json = false;                  ///< --json
   std::string plot;                   ///< --plot FILE.svg; default none
   std::string batch;                  ///< --batch FILE.jsonl; default none
@@ -35,6 +39,8 @@ struct LatencyOptions {
   void validate() const {
     if (input_size < 0) throw Error("--input-size must be > 0, but got " + std::to_string(input_size));
     if (classes <= 0) throw Error("--classes must be > 0, but got " + std::to_string(classes));
+    if (channels <= 0) throw Error("--channels must be > 0, but got " + std::to_string(channels));
+    if (!(width > 0)) throw Error("--width must be > 0, but got " + Json(width).dump());
     int sources = !source.model.empty() + !source.graph_file.empty() + !source.arch_file.empty() + !nb201.empty();
     if (!batch.empty() && sources > 0) throw Error("--batch takes its networks from the file: drop --model/--graph/--arch/--nb201");
     if (batch.empty() && sources != 1)
@@ -89,11 +95,18 @@ graph::Graph load_graph(const LatencyOptions& o) {
   space::NetworkSource source = o.source;
   source.zoo.input_size = o.input_size;
   source.zoo.classes = o.classes;
+  source.zoo.channels = o.channels;
+  source.zoo.width = o.width;
   return space::load_network(source);
 }
 
 void print_report(const graph::Graph& g, const latency::LatencyReport& r) {
-  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms\n"
+  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms";
+  if (r.interval_coverage > 0) {
+    std::cout << " (" << int(std::lround(100 * r.interval_coverage)) << " % interval " << ms(r.lo_ms) << " .. " << ms(r.hi_ms)
+              << " ms, " << latency::op_mix_name(r.mix) << " networks)";
+  }
+  std::cout << "\n"
             << "  Edge TPU ops " << ms(r.edgetpu_ms) << " ms, host transfers " << ms(r.transfer_ms)
             << " ms, per-inference overhead " << ms(r.overhead_ms) << " ms";
   if (!r.on_edgetpu) std::cout << ", host CPU (estimate) " << ms(r.cpu_ms) << " ms";
@@ -126,7 +139,9 @@ Json batch_result(const std::string& line, const std::string& where, const laten
   graph::Graph g = space::is_arch_json(json) ? space::lower(space::arch_from_json(json, where))
                                               : graph::graph_from_json(json, where);
   bool on_edgetpu = latency::first_unsupported_node(g) < 0;
-  return {{"name", g.name}, {"latency_ms", model.predict_ms(g)}, {"on_edgetpu", on_edgetpu}};
+  latency::LatencyPrediction p = model.predict_interval(g);
+  return {{"name", g.name}, {"latency_ms", p.ms}, {"latency_lo_ms", p.lo_ms}, {"latency_hi_ms", p.hi_ms},
+          {"on_edgetpu", on_edgetpu}};
 }
 
 /// One network per line -> one result line. A bad line costs one error line on stderr (naming
@@ -261,13 +276,19 @@ void run_calibrate(const CalibrateOptions& o, uint64_t seed) {
     data.insert(data.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
   }
   latency::CalibrationResult fit = latency::calibrate(base, data, o.fit);
+  for (const std::string& w : fit.warnings) spdlog::warn("{}", w);
   const std::string command = calibrate_command(o);
   Json before = stats_by_file(data, fit.predicted_before), after = stats_by_file(data, fit.predicted_after);
   Json calibration = {{"command", command}, {"loss", "soft-L1 on log(predicted / measured), scale " + std::to_string(o.fit.loss_scale)},
                       {"iterations", fit.iterations}, {"converged", fit.converged}, {"fit", after}};
   if (o.cv_folds > 0) {
-    latency::CrossValidation cv = latency::cross_validate(base, data, o.fit, o.cv_folds, seed);
-    calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out", stats_by_file(data, cv.predicted)}};
+    // Whole network groups held out (zoo families, cell topologies): the check that predicts
+    // accuracy on networks the fit has never seen. The intervals come from these residuals.
+    latency::CrossValidation cv = latency::cross_validate_folds(
+        base, data, o.fit, latency::assign_group_folds(data, o.cv_folds, seed), o.cv_folds);
+    calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out_together", "network groups"},
+                                       {"held_out", stats_by_file(data, cv.predicted)}};
+    calibration["interval"] = latency::interval_from_cv(data, cv, latency::kDefaultIntervalCoverage, o.fit.equal_file_weights).to_json();
   }
   latency::HardwareProfile out = fit.profile;
   for (const latency::FittedParam& p : fit.params) {
@@ -315,7 +336,9 @@ void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
   cmd->add_flag("--point-weights", [options](int64_t) { options->fit.equal_file_weights = false; },
                 "Weigh every measurement alike (default: every file alike)");
   cmd->add_option("--max-iterations", options->fit.max_iterations, "Levenberg-Marquardt iterations")->capture_default_str();
-  cmd->add_option("--cv", options->cv_folds, "Also run K-fold cross-validation and report held-out accuracy");
+  cmd->add_option("--cv", options->cv_folds,
+                  "Also run K-fold cross-validation holding out whole network groups (zoo families, cell "
+                  "topologies), report held-out accuracy and store 80 % prediction intervals from it");
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->callback([options, &global] { run_calibrate(*options, global.seed); });
 }
@@ -332,6 +355,9 @@ void add_latency_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--hardware", options->hardware, "Hardware profile: built-in name or JSON file")->capture_default_str();
   cmd->add_option("--input-size", options->input_size, "Square input size (default: the network's own)");
   cmd->add_option("--classes", options->classes, "Classifier outputs")->capture_default_str();
+  cmd->add_option("--channels", options->channels, "Input channels of a zoo network (1 for gray images)")
+      ->capture_default_str();
+  cmd->add_option("--width", options->width, "Width multiplier of a zoo MobileNet")->capture_default_str();
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->add_option("--plot", options->plot, "Write a roofline + per-layer SVG to FILE");
   cmd->add_option("--batch", options->batch, "JSON lines of graph v1 / ArchSpec networks -> one result line each");

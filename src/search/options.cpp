@@ -1,5 +1,6 @@
 #include "nasctl/search/options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -28,6 +29,23 @@ Schedule parse_schedule(const JsonView& view, const std::string& key) {
   if (s == "cosine") return Schedule::kCosine;
   if (s == "linear") return Schedule::kLinear;
   view.fail(key, "one of \"constant\", \"cosine\", \"linear\"");
+}
+
+// targets_ms: positive finite numbers, returned ascending; a target given twice is an error.
+std::vector<double> parse_targets(const JsonView& view, const std::string& key) {
+  std::vector<double> targets = view.get_double_list(key);
+  if (targets.empty()) view.fail(key, "a non-empty list of target latencies in ms");
+  for (double t : targets) {
+    if (!(std::isfinite(t) && t > 0)) view.fail(key, "a list of latencies > 0 in ms");
+  }
+  std::sort(targets.begin(), targets.end());
+  for (size_t i = 1; i < targets.size(); ++i) {
+    if (targets[i] == targets[i - 1]) {
+      throw Error(view.path(key) + " lists the target " + Json(targets[i]).dump() +
+                  " ms twice; give each target once");
+    }
+  }
+  return targets;
 }
 
 uint64_t get_seed(const JsonView& view, const std::string& key) {
@@ -100,13 +118,25 @@ const char* schedule_name(Schedule schedule) {
   return "?";
 }
 
+std::vector<double> SearchOptions::targets() const {
+  return targets_ms.empty() ? std::vector<double>{target_ms} : targets_ms;
+}
+
 double ControllerSettings::effective_beta() const { return std::isnan(beta) ? default_reward_beta(reward) : beta; }
 
 void SearchOptions::validate() const {
   require(!space.empty(), "space", "a space name or file", space);
   require(!data.empty(), "data", "a data folder or \"fashion-mnist\"", data);
   require(!hardware.empty(), "hardware", "a hardware profile name or file", hardware);
-  require(std::isfinite(target_ms) && target_ms > 0, "target_ms", "> 0 (the target latency in ms)", target_ms);
+  if (!targets_ms.empty()) {
+    for (double t : targets_ms) require(std::isfinite(t) && t > 0, "targets_ms", "a list of latencies > 0 in ms", targets_ms);
+    for (size_t i = 1; i < targets_ms.size(); ++i) {
+      require(targets_ms[i] > targets_ms[i - 1], "targets_ms", "ascending and distinct", targets_ms);
+    }
+  }
+  if (targets_ms.empty()) {
+    require(std::isfinite(target_ms) && target_ms > 0, "target_ms", "> 0 (the target latency in ms)", target_ms);
+  }
   require(steps > 0, "steps", "> 0", steps);
   require(batch_size > 0, "batch_size", "> 0", batch_size);
   require(val_batch_size >= 0, "val_batch_size", ">= 0 (0 = batch_size)", val_batch_size);
@@ -137,7 +167,7 @@ void SearchOptions::validate() const {
 
 Json SearchOptions::to_json() const {
   Json beta = std::isnan(controller.beta) ? Json(nullptr) : Json(controller.beta);
-  return Json{
+  Json json{
       {"space", absolute_if_exists(space)},  // paths absolute: a resume may run from elsewhere
       {"data", absolute_if_exists(data)},
       {"hardware", absolute_if_exists(hardware)},
@@ -174,18 +204,38 @@ Json SearchOptions::to_json() const {
         {"beta", beta}}},
       {"warmup", {{"op", warmup.op}, {"filter", warmup.filter}}},
   };
+  // A single-target search writes exactly what it always did; a family names its targets instead.
+  if (!targets_ms.empty()) {
+    json.erase("target_ms");
+    json["targets_ms"] = targets_ms;
+  }
+  return json;
 }
 
 SearchOptions search_options_from_json(const Json& json, const std::string& origin, SearchOptions base) {
   JsonView v(json, origin);
-  v.check_keys({"description", "space", "data", "hardware", "target_ms", "edgetpu_only", "steps", "batch_size",
+  v.check_keys({"description", "space", "data", "hardware", "target_ms", "targets_ms", "edgetpu_only", "steps", "batch_size",
                 "val_batch_size", "val_fraction", "input_size", "workers", "out", "seed", "deterministic",
                 "checkpoint_every", "supernet", "controller", "warmup"});
   SearchOptions o = std::move(base);
   o.space = v.get_string("space", o.space);
   o.data = v.get_string("data", o.data);
   o.hardware = v.get_string("hardware", o.hardware);
-  o.target_ms = v.get_double("target_ms", o.target_ms);
+  if (v.has("target_ms") && v.has("targets_ms")) {
+    throw Error(origin + ": give target_ms (one target) or targets_ms (several), not both");
+  }
+  if (v.has("target_ms")) {
+    o.target_ms = v.get_double("target_ms");
+    o.targets_ms.clear();
+  }
+  if (v.has("targets_ms")) {
+    o.targets_ms = parse_targets(v, "targets_ms");
+    o.target_ms = 0.0;
+    if (o.targets_ms.size() == 1) {
+      o.target_ms = o.targets_ms[0];
+      o.targets_ms.clear();
+    }
+  }
   if (v.has("edgetpu_only")) o.edgetpu_only = parse_edgetpu_only(v, "edgetpu_only");
   o.steps = v.get_int("steps", o.steps);
   o.batch_size = v.get_int("batch_size", o.batch_size);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "nasctl/core/configs.h"
+#include "nasctl/graph/zoo.h"
 #include "nasctl/latency/edgetpu_ops.h"
 #include "nasctl/latency/hardware_profile.h"
 #include "nasctl/search/arch_latency.h"
@@ -55,6 +56,33 @@ TEST(ArchLatency, IsTheLatencyModelOfTheLoweredArchitectureAndCached) {
       EXPECT_EQ(latency.evaluations(), before + 1);
       break;
     }
+  }
+}
+
+// The per-part cache must give exactly (bit for bit) what lowering the whole architecture gives,
+// in every shipped space and in one with ops the Edge TPU cannot map (those take the uncached path).
+TEST(ArchLatency, PartCacheReproducesTheLoweredGraphExactly) {
+  latency::HardwareProfile profile = latency::load_hardware_profile("coral-devboard");
+  std::vector<space::SearchSpace> spaces = {mixed_space()};
+  for (const char* name : {"tiny", "edgetpu", "edgetpu_small", "mobilenet_v3_like", "proxylessnas"}) {
+    spaces.push_back(space::SearchSpace::load(name));
+  }
+  for (const space::SearchSpace& space : spaces) {
+    ArchLatency latency(space, profile);
+    std::mt19937_64 rng(11);
+    int compared = 0;
+    for (int i = 0; i < 300; ++i) {
+      std::vector<int> idx = space.sample(rng);
+      double cached = latency.latency_ms(idx);
+      ASSERT_EQ(cached, latency.latency_ms_uncached(idx)) << space.name() << " sample " << i;
+      latency::LatencyPrediction p = latency.latency_interval(idx);
+      EXPECT_LE(p.lo_ms, p.ms);
+      EXPECT_GE(p.hi_ms, p.ms);
+      ++compared;
+    }
+    EXPECT_EQ(compared, 300);
+    // Parts repeat across architectures: far fewer part evaluations than parts priced.
+    EXPECT_LT(latency.part_evaluations(), 300 * 10) << space.name();
   }
 }
 
@@ -115,6 +143,31 @@ TEST(ArchLatency, EmbeddedDefaultTargetIsReachable) {
   LatencyRange range = latency_range(latency, allowed, 0);
   EXPECT_GT(o.target_ms, 1.05 * range.min_ms) << "fastest " << range.min_ms << " ms";
   EXPECT_LT(o.target_ms, 0.95 * range.max_ms) << "slowest " << range.max_ms << " ms";
+}
+
+// bench/pareto.sh searches edgetpu_small at 32x32 against hand-designed networks of that size: the
+// space must reach below the fastest of them (MobileNetV2 0.35) and above the slowest
+// (EfficientNet-EdgeTPU-S), as the same latency model predicts them for 1-channel, 10-class inputs.
+TEST(ArchLatency, EdgeTpuSmallSpansTheParetoBaselines) {
+  space::SearchSpace space = space::SearchSpace::load("edgetpu_small");
+  ASSERT_EQ(space.input(), (graph::Shape{32, 32, 1}));
+  latency::HardwareProfile profile = latency::load_hardware_profile("coral-usb3");
+  ArchLatency latency(space, profile);
+  ChoiceMask allowed;
+  for (const auto& d : space.decisions()) allowed.emplace_back(d.choices.size(), true);
+  for (const MaskedChoice& m : edgetpu_masks(latency)) allowed[m.decision][m.choice] = false;
+  LatencyRange range = latency_range(latency, allowed, 0);
+  latency::EdgeTpuModel model(profile);
+  auto zoo_ms = [&](const char* name, double width) {
+    graph::ZooOptions z;
+    z.input_size = 32;
+    z.classes = 10;
+    z.channels = 1;
+    z.width = width;
+    return model.predict_ms(graph::zoo_model(name, z));
+  };
+  EXPECT_LT(range.min_ms, zoo_ms("mobilenet_v2", 0.35));
+  EXPECT_GT(range.max_ms, zoo_ms("efficientnet_edgetpu_s", 1.0));
 }
 
 }  // namespace
