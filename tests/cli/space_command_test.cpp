@@ -79,7 +79,7 @@ TEST(SpaceCommand, BadInputExitsTwoWithOneLine) {
   write_file_atomic(dir.file("bad.json"), bad.dump());
   Result b = run_nasctl("space --space " + dir.file("bad.json"));
   EXPECT_EQ(b.exit_code, 2);
-  EXPECT_EQ(b.err, "nasctl: error: " + dir.file("bad.json") + ": stages[2].layers must be >= 1, but got 0\n");
+  EXPECT_EQ(b.err, "nasctl: error: " + dir.file("bad.json") + ": stages[2].layers must be an integer in [1, 64], but got 0\n");
   Result s = run_nasctl("space --sample -2");
   EXPECT_EQ(s.exit_code, 2);
   EXPECT_EQ(s.err, "nasctl: error: --sample must be >= 0, but got -2\n");
