@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "nasctl/core/error.h"
-#include "nasctl/core/runtime.h"
+#include "nasctl/nn/runtime.h"
 
 namespace nasctl::cli {
 namespace {
