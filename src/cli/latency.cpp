@@ -28,12 +28,16 @@ struct LatencyOptions {
   std::string hardware = "coral-usb3";  ///< --hardware NAME|FILE; default coral-usb3
   int input_size = 0;                 ///< --input-size; default 0 = the network's own
   int classes = 1000;                 ///< --classes; default 1000
+  int channels = 3;                   ///< --channels: input channels of zoo networks; default 3
+  double width = 1.0;                 ///< --width: width multiplier of zoo MobileNets; default 1.0
   bool json = false;                  ///< --json
   std::string plot;                   ///< --plot FILE.svg; default none
   std::string batch;                  ///< --batch FILE.jsonl; default none
 
   void validate() const {
     graph::check_zoo_request(input_size, classes, "--input-size", "--classes");
+    if (channels <= 0) throw Error("--channels must be > 0, but got " + std::to_string(channels));
+    if (!(width > 0)) throw Error("--width must be > 0, but got " + Json(width).dump());
     int sources = !source.model.empty() + !source.graph_file.empty() + !source.arch_file.empty() + !nb201.empty();
     if (!batch.empty() && sources > 0) throw Error("--batch takes its networks from the file: drop --model/--graph/--arch/--nb201");
     if (batch.empty() && sources != 1)
@@ -60,6 +64,8 @@ graph::Graph load_graph(const LatencyOptions& o) {
   space::NetworkSource source = o.source;
   source.zoo.input_size = o.input_size;
   source.zoo.classes = o.classes;
+  source.zoo.channels = o.channels;
+  source.zoo.width = o.width;
   return space::load_network(source);
 }
 
@@ -191,6 +197,9 @@ void add_latency_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--hardware", options->hardware, "Hardware profile: built-in name or JSON file")->capture_default_str();
   cmd->add_option("--input-size", options->input_size, "Square input size (default: the network's own)");
   cmd->add_option("--classes", options->classes, "Classifier outputs")->capture_default_str();
+  cmd->add_option("--channels", options->channels, "Input channels of a zoo network (1 for gray images)")
+      ->capture_default_str();
+  cmd->add_option("--width", options->width, "Width multiplier of a zoo MobileNet")->capture_default_str();
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->add_option("--plot", options->plot, "Write a roofline + per-layer SVG to FILE");
   cmd->add_option("--batch", options->batch, "JSON lines of graph v1 / ArchSpec networks -> one result line each");

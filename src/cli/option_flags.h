@@ -20,17 +20,16 @@ class OptionFlags {
   /// Adds the rows' flags to `cmd`; --help shows each row's value in `defaults` as its default.
   OptionFlags(CLI::App* cmd, const OptionSchema<T>& schema, const T& defaults) : schema_(schema) {
     for (const auto& row : schema.rows()) {
-      if (row->flag().empty() || row->global_flag()) continue;
+      if (row->flag().empty() || row->bound_elsewhere()) continue;
       auto slot = std::make_unique<Slot>();
       slot->row = row.get();
       if (row->is_switch()) {
         slot->option = cmd->add_flag(row->flag_names(), slot->on, row->help());
       } else {
         slot->option = cmd->add_option(row->flag_names(), slot->text, row->help())->type_name(row->metavar());
-        if (!row->flag_only()) {
-          Json value = row->write(defaults);
-          slot->option->default_str(value.is_string() ? value.get<std::string>() : value.dump());
-        }
+        Json value = row->flag_only() ? Json() : row->write(defaults);
+        bool shown = !value.is_null() && !(value.is_array() && value.empty()) && !(value.is_string() && value.get<std::string>().empty());
+        if (shown) slot->option->default_str(value.is_string() ? value.get<std::string>() : value.dump());
       }
       slots_.push_back(std::move(slot));
     }

@@ -1,6 +1,8 @@
 #include "nasctl/search/options.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "nasctl/core/error.h"
@@ -34,6 +36,27 @@ bool positive(double v) { return std::isfinite(v) && v > 0; }
 bool unit_open(double v) { return v >= 0 && v < 1; }  // [0, 1)
 bool unit_closed(double v) { return v >= 0 && v <= 1; }
 
+// targets_ms: positive finite numbers, kept ascending; a target given twice is an error, and so is
+// a config that gives target_ms too.
+OptionCodec<std::vector<double>> targets_codec() {
+  OptionCodec<std::vector<double>> c = default_codec<std::vector<double>>();
+  c.read = [](const JsonView& view, const std::string& key, std::vector<double>& value) {
+    if (view.has("target_ms")) {
+      throw Error(view.where() + ": give target_ms (one target) or targets_ms (several), not both");
+    }
+    std::vector<double> targets = view.get_double_list(key);
+    if (targets.empty()) view.fail(key, "a non-empty list of target latencies in ms");
+    if (!std::all_of(targets.begin(), targets.end(), positive)) view.fail(key, "a list of latencies > 0 in ms");
+    std::sort(targets.begin(), targets.end());
+    auto twice = std::adjacent_find(targets.begin(), targets.end());
+    if (twice != targets.end()) {
+      throw Error(view.path(key) + " lists the target " + Json(*twice).dump() + " ms twice; give each target once");
+    }
+    value = targets;
+  };
+  return c;
+}
+
 OptionSchema<SearchOptions> make_schema() {
   using O = SearchOptions;
   OptionSchema<O> s("search");
@@ -43,8 +66,26 @@ OptionSchema<SearchOptions> make_schema() {
       .check("a data folder or \"fashion-mnist\"", [](const std::string& v) { return !v.empty(); });
   s.add("hardware", &O::hardware).flag("--hardware").help("Hardware profile: coral-usb3, coral-devboard or a JSON file")
       .check("a hardware profile name or file", [](const std::string& v) { return !v.empty(); });
-  s.add("target_ms", &O::target_ms).flag("--target-ms").help("Target latency T0 in ms on the hardware profile")
-      .check("> 0 (the target latency in ms)", positive);
+  // One target (target_ms) or a family (targets_ms); --target-ms takes either, through targets_ms.
+  s.add("target_ms", &O::target_ms).bound_elsewhere("--target-ms")
+      .after_read([](O& o) { o.targets_ms.clear(); })
+      .omit_if([](const O& o) { return !o.targets_ms.empty(); })
+      .check([](const double& v, const O& o) {
+        return !o.targets_ms.empty() || positive(v) ? "" : "> 0 (the target latency in ms)";
+      });
+  s.add("targets_ms", &O::targets_ms, targets_codec()).flag("--target-ms").omit_when_empty()
+      .help("Target latency T0 in ms on the hardware profile; several (0.6,0.7,0.8) search a family: one controller "
+            "per target over one supernet")
+      .after_read([](O& o) {  // a list of one target is the single search
+        o.target_ms = o.targets_ms.size() == 1 ? o.targets_ms[0] : 0.0;
+        if (o.targets_ms.size() == 1) o.targets_ms.clear();
+      })
+      .check("a list of latencies > 0 in ms", [](const std::vector<double>& v) {
+        return std::all_of(v.begin(), v.end(), positive);
+      })
+      .check("ascending and distinct", [](const std::vector<double>& v) {
+        return std::adjacent_find(v.begin(), v.end(), std::greater_equal<double>()) == v.end();
+      });
   s.add("edgetpu_only", &O::edgetpu_only, edgetpu_only_codec())
       .switch_flag("--edgetpu-only,!--no-edgetpu-only")
       .help("Forbid choices whose ops the Edge TPU compiler cannot map (default: on for Edge TPU profiles)");
@@ -58,7 +99,7 @@ OptionSchema<SearchOptions> make_schema() {
   s.add("workers", &O::workers).flag("--workers").help("Data decoding threads").may_change_on_resume()
       .check(">= 0", [](int v) { return v >= 0; });
   s.add("out", &O::out).flag("--out").help("Run folder (default runs/search-<date>-<time>)").may_change_on_resume();
-  s.add("seed", &O::seed).global_flag("--seed");
+  s.add("seed", &O::seed).bound_elsewhere("--seed");
   s.add("deterministic", &O::deterministic);
   s.add("checkpoint_every", &O::checkpoint_every).flag("--checkpoint-every").help("Steps between checkpoints")
       .may_change_on_resume().check("> 0", [](int v) { return v > 0; });
@@ -125,8 +166,12 @@ const char* schedule_name(Schedule schedule) {
 
 double ControllerSettings::effective_beta() const { return std::isnan(beta) ? default_reward_beta(reward) : beta; }
 
+std::vector<double> SearchOptions::targets() const {
+  return targets_ms.empty() ? std::vector<double>{target_ms} : targets_ms;
+}
+
 void SearchOptions::validate() const {
-  if (target_ms == 0.0) {
+  if (targets_ms.empty() && target_ms == 0.0) {
     throw Error("search.target_ms is required: the target latency in ms (set it in the config or with --target-ms)");
   }
   search_option_schema().validate(*this);

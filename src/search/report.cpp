@@ -66,51 +66,72 @@ Json decisions_json(const space::SearchSpace& space, const LogitTable& probabili
   return out;
 }
 
-Json result_json(const SearchResult& r, const space::SearchSpace& space) {
+Json result_json(const SearchResult& r, const TargetResult& t, const space::SearchSpace& space) {
   return Json{{"format", "nasctl.search_result"},
               {"version", 1},
-              {"arch", space::arch_to_json(r.arch)},
-              {"latency_ms", r.latency_ms},
-              {"target_ms", r.target_ms},
+              {"arch", space::arch_to_json(t.arch)},
+              {"latency_ms", t.latency_ms},
+              {"target_ms", t.target_ms},
               {"hardware", r.hardware},
-              {"on_edgetpu", r.on_edgetpu},
+              {"on_edgetpu", t.on_edgetpu},
               {"min_latency_ms", r.min_latency_ms},
               {"max_latency_ms", r.max_latency_ms},
-              {"indices", r.indices},
+              {"indices", t.indices},
               {"steps", r.steps},
-              {"decisions", decisions_json(space, r.probabilities, r.indices)}};
+              {"decisions", decisions_json(space, t.probabilities, t.indices)}};
 }
 
-void write_search_svg(const std::string& path, const std::vector<Json>& metrics, const space::SearchSpace& space,
-                      double target_ms, const std::string& title) {
-  std::vector<double> step, q, reward, baseline, latency, likely_latency;
-  for (const Json& m : metrics) {
-    step.push_back(number_or_nan(m, "step"));
-    q.push_back(number_or_nan(m, "q"));
-    reward.push_back(number_or_nan(m, "reward"));
-    baseline.push_back(number_or_nan(m, "baseline"));
-    latency.push_back(number_or_nan(m, "latency_ms"));
-    likely_latency.push_back(number_or_nan(m, "most_likely_latency_ms"));
+Json family_json(const SearchResult& r, const space::SearchSpace& space) {
+  Json targets = Json::array();
+  for (const TargetResult& t : r.targets) {
+    targets.push_back({{"target_ms", t.target_ms},
+                       {"arch", t.arch_file},
+                       {"latency_ms", t.latency_ms},
+                       {"on_edgetpu", t.on_edgetpu},
+                       {"indices", t.indices},
+                       {"spec", space::arch_to_json(t.arch)},
+                       {"decisions", decisions_json(space, t.probabilities, t.indices)}});
   }
-  svg::Figure fig;
-  fig.title = title;
-  fig.columns = 2;
-  fig.panel_width = 560;
-  fig.panel_height = 320;
+  return Json{{"format", "nasctl.search_family"},
+              {"version", 1},
+              {"hardware", r.hardware},
+              {"steps", r.steps},
+              {"min_latency_ms", r.min_latency_ms},
+              {"max_latency_ms", r.max_latency_ms},
+              {"targets", targets}};
+}
 
-  svg::Panel& rewards = fig.add_panel("Reward and accuracy (smoothed)");
-  rewards.x.label = "step";
-  rewards.add_line("Q (validation batch)", step, smooth(q, 0.95));
-  rewards.add_line("reward", step, smooth(reward, 0.95));
-  rewards.add_line("baseline", step, baseline).dashed = true;
-  rewards.legend = svg::LegendPosition::kBottomRight;
+std::vector<Json> target_entries(const Json& line) {
+  auto it = line.find("controllers");
+  if (it != line.end() && it->is_array()) return std::vector<Json>(it->begin(), it->end());
+  return {line};
+}
 
-  svg::Panel& lat = fig.add_panel("Predicted latency (ms)");
-  lat.x.label = "step";
-  lat.add_line("sampled (smoothed)", step, smooth(latency, 0.95));
-  lat.add_line("most likely", step, likely_latency);
-  if (!step.empty()) lat.add_line("target", {step.front(), step.back()}, {target_ms, target_ms}).dashed = true;
+namespace {
 
+// One target's tracks over the run: reward, baseline, Q, sampled and most likely latency.
+struct TargetTracks {
+  std::vector<double> step, q, reward, baseline, latency, likely_latency;
+};
+
+std::vector<TargetTracks> target_tracks(const std::vector<Json>& metrics, size_t count) {
+  std::vector<TargetTracks> tracks(count);
+  for (const Json& m : metrics) {
+    std::vector<Json> entries = target_entries(m);
+    for (size_t k = 0; k < count; ++k) {
+      Json entry = k < entries.size() ? entries[k] : Json::object();
+      tracks[k].step.push_back(number_or_nan(m, "step"));
+      tracks[k].q.push_back(number_or_nan(entry, "q"));
+      tracks[k].reward.push_back(number_or_nan(entry, "reward"));
+      tracks[k].baseline.push_back(number_or_nan(entry, "baseline"));
+      tracks[k].latency.push_back(number_or_nan(entry, "latency_ms"));
+      tracks[k].likely_latency.push_back(number_or_nan(entry, "most_likely_latency_ms"));
+    }
+  }
+  return tracks;
+}
+
+void add_decision_panels(svg::Figure& fig, const std::vector<Json>& metrics, const space::SearchSpace& space) {
   // Probabilities are logged every few steps.
   for (size_t d = 0; d < space.decisions().size(); ++d) {
     const space::Decision& decision = space.decisions()[d];
@@ -130,6 +151,47 @@ void write_search_svg(const std::string& path, const std::vector<Json>& metrics,
       panel.add_line(choice_label(decision.choices[c]), xs, ps);
     }
   }
+}
+
+}  // namespace
+
+void write_search_svg(const std::string& path, const std::vector<Json>& metrics, const space::SearchSpace& space,
+                      const std::vector<double>& targets_ms, const std::string& title) {
+  const bool family = targets_ms.size() > 1;
+  std::vector<TargetTracks> tracks = target_tracks(metrics, targets_ms.size());
+  svg::Figure fig;
+  fig.title = title;
+  fig.columns = 2;
+  fig.panel_width = 560;
+  fig.panel_height = 320;
+
+  svg::Panel& rewards = fig.add_panel(family ? "Reward per target (smoothed)" : "Reward and accuracy (smoothed)");
+  rewards.x.label = "step";
+  rewards.legend = svg::LegendPosition::kBottomRight;
+  svg::Panel& lat = fig.add_panel(family ? "Most likely latency per target (ms)" : "Predicted latency (ms)");
+  lat.x.label = "step";
+  for (size_t k = 0; k < targets_ms.size(); ++k) {
+    const TargetTracks& t = tracks[k];
+    const std::string name = Json(targets_ms[k]).dump() + " ms";
+    if (family) {
+      rewards.add_line("reward, T0 " + name, t.step, smooth(t.reward, 0.95));
+      lat.add_line("most likely, T0 " + name, t.step, t.likely_latency);
+    } else {
+      rewards.add_line("Q (validation batch)", t.step, smooth(t.q, 0.95));
+      rewards.add_line("reward", t.step, smooth(t.reward, 0.95));
+      rewards.add_line("baseline", t.step, t.baseline).dashed = true;
+      lat.add_line("sampled (smoothed)", t.step, smooth(t.latency, 0.95));
+      lat.add_line("most likely", t.step, t.likely_latency);
+    }
+  }
+  if (!metrics.empty()) {
+    double first = number_or_nan(metrics.front(), "step"), last = number_or_nan(metrics.back(), "step");
+    for (double target : targets_ms) {
+      std::string name = family ? "target " + Json(target).dump() + " ms" : "target";
+      lat.add_line(name, {first, last}, {target, target}).dashed = true;
+    }
+  }
+  if (!family) add_decision_panels(fig, metrics, space);
   fig.save(path);
 }
 

@@ -29,6 +29,7 @@
 #include "nasctl/train/lr_curve.h"
 #include "nasctl/train/optimizer.h"
 #include "search/report.h"
+#include "search/search_data.h"
 
 namespace nasctl::search {
 namespace fs = std::filesystem;
@@ -92,6 +93,17 @@ struct StepStats {
   double loss = 0, train_top1 = 0, q = 0, reward = 0, latency_ms = 0, interrupted = 0;
 };
 
+// One latency target of a run: its controller (logits, masks, Adam state) and reward baseline.
+struct TargetState {
+  double target_ms = 0;
+  std::unique_ptr<Controller> controller;
+  RewardBaseline baseline;
+};
+
+// The per-target part of a metrics line: the line itself for a single target (the format it has
+// always had), else the target's entry of "controllers".
+Json& target_line(Json& line, size_t k, size_t count) { return count == 1 ? line : line["controllers"][k]; }
+
 class SearchRun {
  public:
   SearchRun(SearchOptions options, const SearchControl& control)
@@ -106,11 +118,12 @@ class SearchRun {
   void write_config() const;
   void save_checkpoint();
   void load_checkpoint();
-  std::vector<int> training_architecture(std::mt19937_64& rng, Json& line);
+  std::vector<int> training_architecture(const Controller& controller, std::mt19937_64& rng, Json& line);
   StepStats train_step(const std::vector<int>& indices, double lr);
-  double evaluate_q(const std::vector<int>& indices);
-  void controller_step(const std::vector<int>& indices, const StepStats& own, const StepStats& mean, int64_t step,
-                       Json& line);
+  double evaluate_q(const torch::Tensor& images, const torch::Tensor& labels, const std::vector<int>& indices);
+  void controller_step(TargetState& target, const std::vector<int>& indices, const StepStats& own,
+                       const StepStats& mean, int64_t step, Json& line);
+  void check_target_range() const;
   StepStats average(StepStats s);
   [[noreturn]] void diverged(int64_t step, const std::string& what) const;
   SearchResult finish(double seconds);
@@ -124,8 +137,7 @@ class SearchRun {
   std::unique_ptr<ArchLatency> latency_;
   std::string hardware_name_;
   Json hardware_json_;
-  std::unique_ptr<Controller> controller_;
-  RewardBaseline baseline_;
+  std::vector<TargetState> targets_;  // ascending target_ms; one for a single-target search
   std::vector<MaskedChoice> masked_;
   bool masking_ = false;
   LatencyRange range_;
@@ -154,16 +166,10 @@ void SearchRun::prepare_run_dir() {
 
 void SearchRun::setup() {
   if (o_.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
-  space_ = std::make_unique<space::SearchSpace>(space::SearchSpace::load(o_.space));
-  // The data: a held-out split of the training data gives Q; the test split is never read.
-  std::shared_ptr<data::Dataset> base = data::open_dataset(o_.data, data::Split::kTrain);
-  auto split = data::split_train_val(base, o_.val_fraction, o_.seed);
-  train_data_ = split.first;
-  val_data_ = split.second;
-  graph::Shape input = space_->input();
-  int size = o_.input_size > 0 ? o_.input_size : input.h;
-  space_->set_input({size, size, input.c}, base->classes());
-
+  SearchData d = open_search_data(o_);
+  train_data_ = d.train;
+  val_data_ = d.val;
+  space_ = std::make_unique<space::SearchSpace>(*d.space);
   latency::HardwareProfile profile = latency::load_hardware_profile(o_.hardware);
   hardware_name_ = profile.name;
   hardware_json_ = latency::profile_to_json(profile);
@@ -185,21 +191,11 @@ void SearchRun::setup() {
   opt.weight_decay = o_.supernet.weight_decay;
   optimizer_ = std::make_unique<train::Optimizer>(named, opt);
 
-  auto loader_options = [&](int batch, bool train, uint64_t seed) {
-    data::LoaderOptions l;
-    l.batch_size = batch;
-    l.workers = o_.workers;
-    l.seed = seed;
-    l.drop_last = true;  // equal batches on every rank and step
-    l.rank = dist_.rank();
-    l.world_size = dist_.world_size();
-    l.transform = data::default_transform(*base, size, train && o_.supernet.augment);
-    l.transform.channels = input.c;
-    return l;
-  };
-  train_loader_ = std::make_unique<data::Loader>(train_data_, loader_options(o_.batch_size, true, o_.seed));
-  int val_batch = o_.val_batch_size > 0 ? o_.val_batch_size : o_.batch_size;
-  val_loader_ = std::make_unique<data::Loader>(val_data_, loader_options(val_batch, false, o_.seed + 1));
+  train_loader_ = std::make_unique<data::Loader>(
+      train_data_, search_loader_options(o_, d, o_.batch_size, true, o_.seed, dist_.rank(), dist_.world_size()));
+  val_loader_ = std::make_unique<data::Loader>(
+      val_data_, search_loader_options(o_, d, validation_batch_size(o_), false, o_.seed + 1, dist_.rank(),
+                                       dist_.world_size()));
   rl_start_ = static_cast<int64_t>(std::ceil(o_.controller.start * o_.steps));
 }
 
@@ -209,8 +205,15 @@ void SearchRun::setup_controller() {
   ControllerOptions copts;
   copts.adam_beta1 = o_.controller.adam_beta1;
   copts.adam_beta2 = o_.controller.adam_beta2;
-  controller_ = std::make_unique<Controller>(counts, copts);
-  baseline_ = RewardBaseline(o_.controller.baseline_momentum);
+  targets_.clear();
+  for (double t : o_.targets()) {
+    TargetState target;
+    target.target_ms = t;
+    target.controller = std::make_unique<Controller>(counts, copts);
+    target.baseline = RewardBaseline(o_.controller.baseline_momentum);
+    targets_.push_back(std::move(target));
+  }
+  const Controller& first = *targets_.front().controller;
 
   masking_ = o_.edgetpu_only != EdgeTpuOnly::kOff;
   if (masking_) {
@@ -224,31 +227,50 @@ void SearchRun::setup_controller() {
       masked_.clear();
     }
     for (const MaskedChoice& m : masked_) {
-      controller_->mask(m.decision, m.choice);
+      for (TargetState& target : targets_) target.controller->mask(m.decision, m.choice);
       spdlog::info("edgetpu-only: masked {}", m.reason);
     }
   }
   ChoiceMask allowed;
-  for (int d = 0; d < controller_->num_decisions(); ++d) {
+  for (int d = 0; d < first.num_decisions(); ++d) {
     allowed.emplace_back();
-    for (int c = 0; c < controller_->num_choices(d); ++c) allowed.back().push_back(controller_->allowed(d, c));
+    for (int c = 0; c < first.num_choices(d); ++c) allowed.back().push_back(first.allowed(d, c));
   }
   range_ = latency_range(*latency_, allowed);
+  check_target_range();
   std::ostringstream range_text;
   range_text << std::fixed << std::setprecision(3) << range_.min_ms << " .. " << range_.max_ms << " ms";
-  if (!(o_.target_ms >= range_.min_ms)) {
-    std::ostringstream s;
-    s << std::setprecision(4) << "search.target_ms " << o_.target_ms << " is below the fastest architecture of space '"
-      << space_->name() << "' on " << hardware_name_ << (masking_ ? " (Edge TPU-only)" : "")
-      << ": the minimum reachable latency is " << range_.min_ms << " ms; choose a target >= " << range_.min_ms << " ms";
-    throw Error(s.str());
-  }
-  if (o_.target_ms > range_.max_ms) {
-    spdlog::warn("target {} ms is above the slowest architecture of the space ({} ms): latency will not constrain "
-                 "the search", o_.target_ms, range_.max_ms);
-  }
   spdlog::info("space '{}': {} decisions, 10^{:.1f} architectures, latency {} on {}", space_->name(),
                space_->decisions().size(), space_->log10_size(), range_text.str(), hardware_name_);
+}
+
+// A target below the fastest architecture cannot be met; above the slowest, latency does not
+// constrain the search. A single target only warns of the second (as it always has); a family,
+// whose point is to span latencies, rejects both before any training.
+void SearchRun::check_target_range() const {
+  const bool family = targets_.size() > 1;
+  const std::string key = family ? "search.targets_ms" : "search.target_ms";
+  const std::string space = "space '" + space_->name() + "' on " + hardware_name_ + (masking_ ? " (Edge TPU-only)" : "");
+  for (const TargetState& target : targets_) {
+    std::ostringstream s;
+    s << std::setprecision(4);
+    if (!(target.target_ms >= range_.min_ms)) {
+      s << key << " " << target.target_ms << " is below the fastest architecture of " << space
+        << ": the minimum reachable latency is " << range_.min_ms << " ms; choose a target >= " << range_.min_ms
+        << " ms";
+      throw Error(s.str());
+    }
+    if (target.target_ms > range_.max_ms && family) {
+      s << key << " " << target.target_ms << " is above the slowest architecture of " << space
+        << ": the space reaches " << range_.min_ms << " .. " << range_.max_ms
+        << " ms, and latency would not constrain that target; choose targets inside that range";
+      throw Error(s.str());
+    }
+    if (target.target_ms > range_.max_ms) {
+      spdlog::warn("target {} ms is above the slowest architecture of the space ({} ms): latency will not constrain "
+                   "the search", target.target_ms, range_.max_ms);
+    }
+  }
 }
 
 void SearchRun::write_config() const {
@@ -284,10 +306,20 @@ void SearchRun::save_checkpoint() {
                   {"step", step_},
                   {"world_size", dist_.world_size()},
                   {"options", o_.to_json()},
-                  {"controller", controller_->state()},
-                  {"baseline", baseline_.state()},
+                  {"controller", targets_[0].controller->state()},
+                  {"baseline", targets_[0].baseline.state()},
                   {"train_loader", pos(train_loader_->position())},
                   {"val_loader", pos(val_loader_->position())}};
+  if (targets_.size() > 1) {
+    // A family: every target's controller and baseline (the first also under the single keys).
+    Json controllers = Json::array(), baselines = Json::array();
+    for (const TargetState& target : targets_) {
+      controllers.push_back(target.controller->state());
+      baselines.push_back(target.baseline.state());
+    }
+    archive.meta["controllers"] = std::move(controllers);
+    archive.meta["baselines"] = std::move(baselines);
+  }
   nn::add_module_state(archive, *supernet_, "supernet.");
   optimizer_->save(archive, "optimizer.");
   nn::save_archive(archive, search_checkpoint_path(run_dir_));
@@ -310,8 +342,21 @@ void SearchRun::load_checkpoint() {
   }
   nn::load_module_state(archive, *supernet_, path, "supernet.");
   optimizer_->load(archive, path, "optimizer.");
-  controller_->load_state(meta.at("controller"), path);
-  baseline_.load_state(meta.at("baseline"), path);
+  if (targets_.size() == 1) {
+    targets_[0].controller->load_state(meta.at("controller"), path);
+    targets_[0].baseline.load_state(meta.at("baseline"), path);
+  } else {
+    const Json& controllers = meta.at("controllers");
+    const Json& baselines = meta.at("baselines");
+    if (controllers.size() != targets_.size() || baselines.size() != targets_.size()) {
+      throw Error(path + ": the checkpoint holds " + std::to_string(controllers.size()) + " controllers for " +
+                  std::to_string(targets_.size()) + " targets");
+    }
+    for (size_t k = 0; k < targets_.size(); ++k) {
+      targets_[k].controller->load_state(controllers[k], path);
+      targets_[k].baseline.load_state(baselines[k], path);
+    }
+  }
   step_ = meta.at("step").get<int64_t>();
   auto pos = [](const Json& j) { return data::LoaderPosition{j.at("epoch").get<int64_t>(), j.at("batch").get<int64_t>()}; };
   train_loader_->seek(pos(meta.at("train_loader")));
@@ -321,12 +366,12 @@ void SearchRun::load_checkpoint() {
 }
 
 // The architecture of the shared-weights step, with TuNAS's op and filter warm-ups.
-std::vector<int> SearchRun::training_architecture(std::mt19937_64& rng, Json& line) {
+std::vector<int> SearchRun::training_architecture(const Controller& controller, std::mt19937_64& rng, Json& line) {
   double p_op = warmup_probability(o_.warmup.op, step_, o_.steps);
   double p_filter = warmup_probability(o_.warmup.filter, step_, o_.steps);
   bool uniform = uniform01(rng) < p_op;
   bool largest = uniform01(rng) < p_filter;
-  std::vector<int> indices = uniform ? controller_->sample_uniform(rng) : controller_->sample(rng);
+  std::vector<int> indices = uniform ? controller.sample_uniform(rng) : controller.sample(rng);
   if (largest) {
     for (size_t d = 0; d < indices.size(); ++d) {
       const space::Decision& decision = space_->decisions()[d];
@@ -334,7 +379,7 @@ std::vector<int> SearchRun::training_architecture(std::mt19937_64& rng, Json& li
       double best = -1;
       for (size_t c = 0; c < decision.choices.size(); ++c) {
         double m = decision.choices[c].get<double>();
-        if (controller_->allowed(static_cast<int>(d), static_cast<int>(c)) && m > best) best = m, indices[d] = static_cast<int>(c);
+        if (controller.allowed(static_cast<int>(d), static_cast<int>(c)) && m > best) best = m, indices[d] = static_cast<int>(c);
       }
     }
   }
@@ -379,12 +424,10 @@ StepStats SearchRun::train_step(const std::vector<int>& indices, double lr) {
   return s;
 }
 
-double SearchRun::evaluate_q(const std::vector<int>& indices) {
-  data::Batch batch;
-  val_loader_->next_cyclic(batch);
+double SearchRun::evaluate_q(const torch::Tensor& images, const torch::Tensor& labels, const std::vector<int>& indices) {
   c10::InferenceMode guard;
-  torch::Tensor logits = supernet_->forward(batch.images, space_->decode(indices));
-  return logits.argmax(1).eq(batch.labels).to(torch::kFloat64).mean().item<double>();
+  torch::Tensor logits = supernet_->forward(images, space_->decode(indices));
+  return logits.argmax(1).eq(labels).to(torch::kFloat64).mean().item<double>();
 }
 
 StepStats SearchRun::average(StepStats s) {
@@ -396,11 +439,12 @@ StepStats SearchRun::average(StepStats s) {
   return {a[0], a[1], a[2], a[3], a[4], a[5] * n};
 }
 
-void SearchRun::controller_step(const std::vector<int>& indices, const StepStats& own, const StepStats& mean,
-                                int64_t step, Json& line) {
+void SearchRun::controller_step(TargetState& target, const std::vector<int>& indices, const StepStats& own,
+                                const StepStats& mean, int64_t step, Json& line) {
+  Controller& controller = *target.controller;
   std::vector<bool> active = space_->active(indices);
-  line["entropy"] = controller_->entropy(active);
-  line["log_prob"] = controller_->log_prob(indices, active);
+  line["entropy"] = controller.entropy(active);
+  line["log_prob"] = controller.log_prob(indices, active);
   bool rl = step >= rl_start_;
   line["rl"] = rl;
   if (!rl) {
@@ -411,8 +455,8 @@ void SearchRun::controller_step(const std::vector<int>& indices, const StepStats
   }
   double lr = scheduled(o_.controller.schedule, o_.controller.lr, step - rl_start_, o_.steps - rl_start_, 0);
   // This rank's own reward against the shared baseline; gradients averaged over ranks.
-  double advantage = baseline_.advantage(own.reward);
-  LogitTable grad = controller_->reinforce_gradient(indices, active, advantage);
+  double advantage = target.baseline.advantage(own.reward);
+  LogitTable grad = controller.reinforce_gradient(indices, active, advantage);
   if (dist_.active()) {
     std::vector<double> flat;
     for (const auto& row : grad) flat.insert(flat.end(), row.begin(), row.end());
@@ -424,10 +468,10 @@ void SearchRun::controller_step(const std::vector<int>& indices, const StepStats
       for (double& g : row) g = a[k++];
     }
   }
-  controller_->apply_gradient(grad, lr);
-  baseline_.update(mean.reward);
+  controller.apply_gradient(grad, lr);
+  target.baseline.update(mean.reward);
   line["advantage"] = advantage;
-  line["baseline"] = baseline_.value();
+  line["baseline"] = target.baseline.value();
   line["rl_lr"] = lr;
 }
 
@@ -469,31 +513,51 @@ SearchResult SearchRun::run() {
     // Every random choice of a step comes from (seed, rank, step): a resumed run needs no RNG state.
     std::mt19937_64 rng(search_step_seed(o_.seed, dist_.rank(), s));
     Json line = {{"step", s + 1}};
-    std::vector<int> train_idx = training_architecture(rng, line);
+    const size_t count = targets_.size();
+    // The shared weights train on each target's samples in turn.
+    const size_t trainer = static_cast<size_t>(s % static_cast<int64_t>(count));
+    if (count > 1) {
+      line["train_controller"] = trainer;
+      line["controllers"] = Json::array();
+      for (const TargetState& target : targets_) line["controllers"].push_back({{"target_ms", target.target_ms}});
+    }
+    std::vector<int> train_idx = training_architecture(*targets_[trainer].controller, rng, line);
     double lr = scheduled(o_.supernet.schedule, o_.supernet.lr, s, o_.steps, o_.supernet.warmup_steps);
-    StepStats own = train_step(train_idx, lr);
+    StepStats trained = average(train_step(train_idx, lr));
+    if (!std::isfinite(trained.loss)) diverged(s + 1, "the training loss is " + Json(trained.loss).dump() + " (not finite)");
 
-    std::vector<int> rl_idx = controller_->sample(rng);
-    own.q = evaluate_q(rl_idx);
-    own.latency_ms = latency_->latency_ms(rl_idx);
-    own.reward = reward(o_.controller.reward, o_.controller.effective_beta(), own.q, own.latency_ms, o_.target_ms);
-    own.interrupted = train::InterruptGuard::requested() ? 1.0 : 0.0;
-    StepStats mean = average(own);
-    if (!std::isfinite(mean.loss)) diverged(s + 1, "the training loss is " + Json(mean.loss).dump() + " (not finite)");
-    controller_step(rl_idx, own, mean, s, line);
+    // Every controller samples, and all are scored on one validation batch.
+    data::Batch val;
+    val_loader_->next_cyclic(val);
+    bool interrupted = false;
+    for (size_t k = 0; k < count; ++k) {
+      TargetState& target = targets_[k];
+      std::vector<int> rl_idx = target.controller->sample(rng);
+      StepStats own;
+      own.q = evaluate_q(val.images, val.labels, rl_idx);
+      own.latency_ms = latency_->latency_ms(rl_idx);
+      own.reward = reward(o_.controller.reward, o_.controller.effective_beta(), own.q, own.latency_ms, target.target_ms);
+      own.interrupted = train::InterruptGuard::requested() ? 1.0 : 0.0;
+      StepStats mean = average(own);
+      interrupted = interrupted || mean.interrupted > 0;
+      Json& tline = target_line(line, k, count);
+      controller_step(target, rl_idx, own, mean, s, tline);
+      std::vector<int> likely = target.controller->most_likely();
+      tline["q"] = mean.q;
+      tline["reward"] = mean.reward;
+      tline["latency_ms"] = mean.latency_ms;
+      tline["most_likely"] = likely;
+      tline["most_likely_latency_ms"] = latency_->latency_ms(likely);
+    }
     step_ = s + 1;
 
-    std::vector<int> likely = controller_->most_likely();
     line["lr"] = lr;
-    line["loss"] = mean.loss;
-    line["train_top1"] = mean.train_top1;
-    line["q"] = mean.q;
-    line["reward"] = mean.reward;
-    line["latency_ms"] = mean.latency_ms;
-    line["most_likely"] = likely;
-    line["most_likely_latency_ms"] = latency_->latency_ms(likely);
+    line["loss"] = trained.loss;
+    line["train_top1"] = trained.train_top1;
     line["elapsed_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (step_ % prob_every == 0 || step_ == o_.steps || step_ == 1) line["probabilities"] = controller_->probabilities();
+    if (step_ % prob_every == 0 || step_ == o_.steps || step_ == 1) {
+      for (size_t k = 0; k < count; ++k) target_line(line, k, count)["probabilities"] = targets_[k].controller->probabilities();
+    }
     if (is_main()) {
       append_metrics_line(metrics_path, line);
       metrics_.push_back(line);
@@ -501,19 +565,25 @@ SearchResult SearchRun::run() {
     if (control_.stop_after_steps > 0 && step_ >= control_.stop_after_steps) {
       throw runtime_error("search stopped after " + std::to_string(step_) + " steps (stop_after_steps)");
     }
-    bool due = step_ % o_.checkpoint_every == 0 || step_ == o_.steps || mean.interrupted > 0;
+    bool due = step_ % o_.checkpoint_every == 0 || step_ == o_.steps || interrupted;
     if (due) {
       if (is_main()) save_checkpoint();
       last_checkpoint_ = step_;
     }
-    if (mean.interrupted > 0) {
+    if (interrupted) {
       throw runtime_error("search interrupted at step " + std::to_string(step_) + " (signal " +
                           std::to_string(train::InterruptGuard::signal_number()) + "); continue with: nasctl search --out " +
                           run_dir_ + " --resume");
     }
     std::ostringstream status;
-    status << std::fixed << std::setprecision(3) << "loss " << mean.loss << " Q " << mean.q << " T "
-           << line["most_likely_latency_ms"].get<double>() << " ms";
+    status << std::fixed << std::setprecision(3) << "loss " << trained.loss;
+    for (size_t k = 0; k < count; ++k) {
+      const Json& tline = target_line(line, k, count);
+      status << (count == 1 ? " Q " : k == 0 ? " | Q " : " / ") << tline["q"].get<double>();
+    }
+    status << " T";
+    for (size_t k = 0; k < count; ++k) status << " " << target_line(line, k, count)["most_likely_latency_ms"].get<double>();
+    status << " ms";
     bar.update(step_, status.str());
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -524,21 +594,32 @@ SearchResult SearchRun::run() {
 SearchResult SearchRun::finish(double seconds) {
   SearchResult r;
   r.run_dir = run_dir_;
-  r.indices = controller_->most_likely();
-  r.arch = space_->decode(r.indices);
-  r.arch.name = space_->name() + "_search";
-  r.latency_ms = latency_->latency_ms(r.indices);
-  r.on_edgetpu = latency_->on_edgetpu(r.indices);
-  r.target_ms = o_.target_ms;
   r.hardware = hardware_name_;
-  r.probabilities = controller_->probabilities();
   r.steps = step_;
   r.seconds = seconds;
   r.min_latency_ms = range_.min_ms;
   r.max_latency_ms = range_.max_ms;
+  const bool family = targets_.size() > 1;
+  for (const TargetState& target : targets_) {
+    TargetResult t;
+    t.target_ms = target.target_ms;
+    t.indices = target.controller->most_likely();
+    t.arch = space_->decode(t.indices);
+    t.arch.name = space_->name() + "_search";
+    t.latency_ms = latency_->latency_ms(t.indices);
+    t.on_edgetpu = latency_->on_edgetpu(t.indices);
+    t.probabilities = target.controller->probabilities();
+    t.arch_file = family ? family_arch_file(target.target_ms) : "arch.json";
+    r.targets.push_back(std::move(t));
+  }
   if (is_main()) {
-    write_file_atomic(run_dir_ + "/arch.json", result_json(r, *space_).dump(2) + "\n");
-    write_search_svg(run_dir_ + "/search.svg", metrics_, *space_, o_.target_ms,
+    for (const TargetResult& t : r.targets) {
+      write_file_atomic(run_dir_ + "/" + t.arch_file, result_json(r, t, *space_).dump(2) + "\n");
+    }
+    if (family) write_file_atomic(run_dir_ + "/family.json", family_json(r, *space_).dump(2) + "\n");
+    std::vector<double> target_values;
+    for (const TargetResult& t : r.targets) target_values.push_back(t.target_ms);
+    write_search_svg(run_dir_ + "/search.svg", metrics_, *space_, target_values,
                      "nasctl search: " + space_->name() + " on " + hardware_name_);
   }
   dist_.barrier();
@@ -546,6 +627,8 @@ SearchResult SearchRun::finish(double seconds) {
 }
 
 }  // namespace
+
+std::string family_arch_file(double target_ms) { return "arch-" + Json(target_ms).dump() + ".json"; }
 
 std::string search_checkpoint_path(const std::string& run_dir) { return run_dir + "/checkpoints/last.ckpt"; }
 

@@ -124,7 +124,7 @@ OptionSchema<TrainOptions> make_schema() {
   s.add("checkpoint_minutes", &O::checkpoint_minutes).check("> 0", [](double v) { return v > 0; });
   s.add("eval_every_epochs", &O::eval_every_epochs).flag("--eval-every").help("Evaluate every N epochs")
       .check("> 0", [](int v) { return v > 0; });
-  s.add("seed", &O::seed).global_flag("--seed");
+  s.add("seed", &O::seed).bound_elsewhere("--seed");
   s.add("deterministic", &O::deterministic).switch_flag("--deterministic")
       .help("Deterministic algorithms only (repeatable runs)");
   return s;

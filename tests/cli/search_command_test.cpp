@@ -19,9 +19,11 @@ TEST(SearchCommand, BadFlagsNameTheKeyAndTheFlag) {
   CommandResult steps = run_nasctl("search --steps 0 --log-level off");
   EXPECT_EQ(steps.exit_code, 2);
   EXPECT_EQ(steps.err, "nasctl: error: search.steps (--steps) must be > 0, but got 0\n");
-  CommandResult target = run_nasctl("search --target-ms fast --log-level off");
+  CommandResult target = run_nasctl("search --target-ms 0.6,fast --log-level off");
   EXPECT_EQ(target.exit_code, 2);
-  EXPECT_EQ(target.err, "nasctl: error: search.target_ms (--target-ms) must be a number, but got \"fast\"\n");
+  EXPECT_EQ(target.err,
+            "nasctl: error: search.targets_ms (--target-ms) must be a comma-separated list of numbers, but got "
+            "\"0.6,fast\"\n");
   CommandResult reward = run_nasctl("search --reward fastest --log-level off");
   EXPECT_EQ(reward.err,
             "nasctl: error: search.controller.reward (--reward) must be one of absolute, mnas_soft, mnas_hard, but got "
@@ -32,7 +34,7 @@ TEST(SearchCommand, HelpShowsTheEmbeddedDefaults) {
   std::string origin;
   CommandResult help = run_nasctl("search --help");
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("--steps INT"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--steps INT [1000]"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--space TEXT [tiny]"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--reward absolute|mnas_soft|mnas_hard [absolute]"), std::string::npos) << help.out;
 }

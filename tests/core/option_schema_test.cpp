@@ -57,7 +57,7 @@ const OptionSchema<Opts>& schema() {
       return v <= o.count ? std::string() : "at most count (" + std::to_string(o.count) + ")";
     });
     s.add("on", &Opts::on).switch_flag("--on,!--off");
-    s.add("seed", &Opts::seed).global_flag("--seed");
+    s.add("seed", &Opts::seed).bound_elsewhere("--seed");
     s.add("targets", &Opts::targets, sorted_list_codec()).flag("--targets").may_change_on_resume()
         .check("without duplicates", [](const std::vector<double>& v) {
           return std::adjacent_find(v.begin(), v.end()) == v.end();

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "nasctl/core/configs.h"
+#include "nasctl/graph/zoo.h"
 #include "nasctl/latency/edgetpu_ops.h"
 #include "nasctl/latency/hardware_profile.h"
 #include "nasctl/search/arch_latency.h"
@@ -115,6 +116,31 @@ TEST(ArchLatency, EmbeddedDefaultTargetIsReachable) {
   LatencyRange range = latency_range(latency, allowed, 0);
   EXPECT_GT(o.target_ms, 1.05 * range.min_ms) << "fastest " << range.min_ms << " ms";
   EXPECT_LT(o.target_ms, 0.95 * range.max_ms) << "slowest " << range.max_ms << " ms";
+}
+
+// bench/pareto.sh searches edgetpu_small at 32x32 against hand-designed networks of that size: the
+// space must reach below the fastest of them (MobileNetV2 0.35) and above the slowest
+// (EfficientNet-EdgeTPU-S), as the same latency model predicts them for 1-channel, 10-class inputs.
+TEST(ArchLatency, EdgeTpuSmallSpansTheParetoBaselines) {
+  space::SearchSpace space = space::SearchSpace::load("edgetpu_small");
+  ASSERT_EQ(space.input(), (graph::Shape{32, 32, 1}));
+  latency::HardwareProfile profile = latency::load_hardware_profile("coral-usb3");
+  ArchLatency latency(space, profile);
+  ChoiceMask allowed;
+  for (const auto& d : space.decisions()) allowed.emplace_back(d.choices.size(), true);
+  for (const MaskedChoice& m : edgetpu_masks(latency)) allowed[m.decision][m.choice] = false;
+  LatencyRange range = latency_range(latency, allowed, 0);
+  latency::EdgeTpuModel model(profile);
+  auto zoo_ms = [&](const char* name, double width) {
+    graph::ZooOptions z;
+    z.input_size = 32;
+    z.classes = 10;
+    z.channels = 1;
+    z.width = width;
+    return model.predict_ms(graph::zoo_model(name, z));
+  };
+  EXPECT_LT(range.min_ms, zoo_ms("mobilenet_v2", 0.35));
+  EXPECT_GT(range.max_ms, zoo_ms("efficientnet_edgetpu_s", 1.0));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "nasctl/latency/hardware_profile.h"
 #include "nasctl/nn/tensor_archive.h"
 #include "nasctl/search/arch_latency.h"
+#include "nasctl/search/score.h"
 #include "nasctl/search/search.h"
 #include "nasctl/space/arch_spec.h"
 #include "nasctl/space/search_space.h"
@@ -104,9 +105,9 @@ TEST(Search, WritesTheRunFilesAndTheMostLikelyArchitecture) {
   // arch.json is an ArchSpec document of the space; its latency is the latency model's.
   space::ArchSpec arch = space::load_arch_file(tmp.file("run/arch.json"));
   space::SearchSpace space = space::SearchSpace::load("tiny");
-  EXPECT_EQ(space.encode(arch), r.indices);
+  EXPECT_EQ(space.encode(arch), r.first().indices);
   ArchLatency latency(space, latency::load_hardware_profile("coral-usb3"));
-  EXPECT_NEAR(latency.latency_ms(r.indices), r.latency_ms, 1e-12);
+  EXPECT_NEAR(latency.latency_ms(r.first().indices), r.first().latency_ms, 1e-12);
   Json result = load_json_file(tmp.file("run/arch.json"));
   EXPECT_EQ(result["decisions"].size(), space.decisions().size());
   EXPECT_TRUE(fs::exists(tmp.file("run/search.svg")));
@@ -210,6 +211,168 @@ TEST(Search, BadInputNamesTheKey) {
   o = small_options(tmp.file("run"));
   o.hardware = "coral-usb9";
   EXPECT_THROW_MSG(run_search(o, quiet()), "coral-usb9");
+}
+
+// Three targets over the tiny space, inside its reachable range (0.45 .. 0.76 ms on coral-usb3).
+SearchOptions family_options(const std::string& out) {
+  SearchOptions o = small_options(out);
+  o.target_ms = 0;
+  o.targets_ms = {0.5, 0.55, 0.6};
+  return o;
+}
+
+TEST(SearchFamily, OneControllerPerTargetOverOneSupernet) {
+  testing::TempDir tmp;
+  SearchOptions o = family_options(tmp.file("run"));
+  SearchResult r = run_search(o, quiet());
+  ASSERT_EQ(r.targets.size(), 3u);
+  space::SearchSpace space = space::SearchSpace::load("tiny");
+  ArchLatency latency(space, latency::load_hardware_profile("coral-usb3"));
+
+  // One arch-<T0>.json per target, each its own controller's most likely architecture.
+  const char* files[] = {"arch-0.5.json", "arch-0.55.json", "arch-0.6.json"};
+  Json family = load_json_file(tmp.file("run/family.json"));
+  EXPECT_EQ(family["format"], "nasctl.search_family");
+  ASSERT_EQ(family["targets"].size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    const TargetResult& t = r.targets[k];
+    EXPECT_EQ(t.arch_file, files[k]);
+    EXPECT_DOUBLE_EQ(t.target_ms, o.targets_ms[k]);
+    Json doc = load_json_file(tmp.file("run/" + std::string(files[k])));
+    EXPECT_DOUBLE_EQ(doc["target_ms"].get<double>(), o.targets_ms[k]);
+    // (encode reads a skipped layer's decisions as 0, the controller's most likely choice need not)
+    EXPECT_EQ(space.encode(space::load_arch_file(tmp.file("run/" + std::string(files[k])))),
+              space.encode(space.decode(t.indices)));
+    EXPECT_NEAR(latency.latency_ms(t.indices), t.latency_ms, 1e-12);
+    EXPECT_EQ(family["targets"][k]["arch"], files[k]);
+    EXPECT_EQ(family["targets"][k]["indices"], Json(t.indices));
+    EXPECT_DOUBLE_EQ(family["targets"][k]["latency_ms"].get<double>(), t.latency_ms);
+  }
+  EXPECT_FALSE(fs::exists(tmp.file("run/arch.json")));
+  EXPECT_TRUE(fs::exists(tmp.file("run/search.svg")));
+
+  // metrics.jsonl: shared weights trained on each controller's samples in turn; every controller
+  // logs its own Q, latency and reward against its own target.
+  std::vector<Json> metrics = read_lines(tmp.file("run/metrics.jsonl"));
+  ASSERT_EQ(metrics.size(), 8u);
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const Json& m = metrics[i];
+    EXPECT_EQ(m["train_controller"], i % 3);
+    ASSERT_EQ(m["controllers"].size(), 3u);
+    for (size_t k = 0; k < 3; ++k) {
+      const Json& c = m["controllers"][k];
+      EXPECT_DOUBLE_EQ(c["target_ms"].get<double>(), o.targets_ms[k]);
+      if (i < 5) continue;
+      EXPECT_NEAR(c["reward"].get<double>(),
+                  c["q"].get<double>() - 0.1 * std::abs(c["latency_ms"].get<double>() / o.targets_ms[k] - 1.0), 1e-9);
+      EXPECT_TRUE(c["baseline"].is_number());
+    }
+  }
+  // The config keeps the family's targets, and no single target.
+  Json config = load_json_file(tmp.file("run/config.json"));
+  EXPECT_EQ(config["search"]["targets_ms"], Json({0.5, 0.55, 0.6}));
+  EXPECT_FALSE(config["search"].contains("target_ms"));
+}
+
+TEST(SearchFamily, ResumeContinuesBitwiseAndRefusesChangedTargets) {
+  testing::TempDir tmp;
+  run_search(family_options(tmp.file("whole")), quiet());
+  SearchOptions part = family_options(tmp.file("part"));
+  EXPECT_THROW(run_search(part, quiet(/*stop_after=*/6)), Error);
+  part.resume = true;
+  run_search(part, quiet());
+  nn::TensorArchive a = nn::load_archive(search_checkpoint_path(tmp.file("whole")));
+  nn::TensorArchive b = nn::load_archive(search_checkpoint_path(tmp.file("part")));
+  EXPECT_EQ(a.meta["controllers"], b.meta["controllers"]);
+  EXPECT_EQ(a.meta["baselines"], b.meta["baselines"]);
+  EXPECT_EQ(read_file(tmp.file("whole/family.json")), read_file(tmp.file("part/family.json")));
+
+  SearchOptions changed = part;
+  changed.targets_ms = {0.5, 0.55, 0.65};
+  EXPECT_THROW_MSG(run_search(changed, quiet()), "the run was started with another targets_ms");
+}
+
+// A family of one target is the single search, bit for bit.
+TEST(SearchFamily, OneTargetListIsTheSingleSearch) {
+  testing::TempDir tmp;
+  run_search(small_options(tmp.file("single")), quiet());
+  Json as_list = {{"targets_ms", {default_target_ms()}}};
+  SearchOptions listed = search_options_from_json(as_list, "test", small_options(tmp.file("listed")));
+  EXPECT_TRUE(listed.targets_ms.empty());
+  run_search(listed, quiet());
+  std::vector<Json> a = read_lines(tmp.file("single/metrics.jsonl")), b = read_lines(tmp.file("listed/metrics.jsonl"));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i].erase("elapsed_s");
+    b[i].erase("elapsed_s");
+    EXPECT_EQ(a[i], b[i]);
+  }
+  EXPECT_EQ(read_file(tmp.file("single/arch.json")), read_file(tmp.file("listed/arch.json")));
+}
+
+TEST(SearchFamily, BadTargetsAreRejectedBeforeTraining) {
+  // Unsorted targets are sorted; a target given twice is refused.
+  SearchOptions o = search_options_from_json(Json{{"targets_ms", {0.6, 0.5, 0.55}}}, "family.json");
+  EXPECT_EQ(o.targets_ms, (std::vector<double>{0.5, 0.55, 0.6}));
+  EXPECT_EQ(o.target_ms, 0.0);
+  EXPECT_THROW_MSG(search_options_from_json(Json{{"targets_ms", {0.6, 0.5, 0.6}}}, "family.json"),
+                   "family.json: targets_ms lists the target 0.6 ms twice");
+  EXPECT_THROW_MSG(search_options_from_json(Json{{"targets_ms", {0.6, -1}}}, "family.json"),
+                   "family.json: targets_ms must be a list of latencies > 0 in ms");
+  EXPECT_THROW_MSG(search_options_from_json(Json{{"target_ms", 0.5}, {"targets_ms", {0.6, 0.7}}}, "family.json"),
+                   "give target_ms (one target) or targets_ms (several), not both");
+  // The later source wins: a single target over a family's config, and back.
+  SearchOptions family = search_options_from_json(Json{{"targets_ms", {0.5, 0.6}}}, "config");
+  SearchOptions single = search_options_from_json(Json{{"target_ms", 0.7}}, "flags", family);
+  EXPECT_TRUE(single.targets_ms.empty());
+  EXPECT_EQ(single.targets(), std::vector<double>{0.7});
+
+  // Outside the space's reachable range: named with the range, and nothing is written.
+  testing::TempDir tmp;
+  SearchOptions low = family_options(tmp.file("run"));
+  low.targets_ms = {0.01, 0.5};
+  EXPECT_THROW_MSG(run_search(low, quiet()), "search.targets_ms 0.01 is below the fastest architecture of space 'tiny'");
+  SearchOptions high = family_options(tmp.file("run"));
+  high.targets_ms = {0.5, 50};
+  EXPECT_THROW_MSG(run_search(high, quiet()), "search.targets_ms 50 is above the slowest architecture of space 'tiny'");
+  EXPECT_FALSE(fs::exists(tmp.file("run")));
+}
+
+TEST(SearchScore, ScoresArchitecturesWithTheSharedWeights) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  SearchResult r = run_search(o, quiet());
+  space::SearchSpace space = space::SearchSpace::load("tiny");
+  std::mt19937_64 rng(3);
+  std::vector<NamedArch> archs = {{"found", r.first().arch}, {"random", space.decode(space.sample(rng))}};
+  ScoreOptions options;
+  options.batches = 3;
+  options.workers = 0;
+  std::vector<ArchScore> scores = score_architectures(tmp.file("run"), archs, options);
+  ASSERT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores[0].images, 3 * 16);  // the search's validation batch
+  EXPECT_EQ(scores[0].indices, space.encode(r.first().arch));
+  EXPECT_NEAR(scores[0].latency_ms, r.first().latency_ms, 1e-12);
+  for (const ArchScore& s : scores) EXPECT_TRUE(s.accuracy >= 0 && s.accuracy <= 1);
+  // Each architecture's score depends on it alone, not on what else is scored.
+  std::vector<ArchScore> alone = score_architectures(tmp.file("run"), {archs[1]}, options);
+  EXPECT_DOUBLE_EQ(alone[0].accuracy, scores[1].accuracy);
+  // The whole validation split by default: every full batch.
+  options.batches = 0;
+  Json config = load_json_file(tmp.file("run/config.json"));
+  EXPECT_EQ(score_architectures(tmp.file("run"), {archs[0]}, options)[0].images,
+            config["resolved"]["val_samples"].get<int64_t>() / 16 * 16);
+}
+
+TEST(SearchScore, AnArchitectureOutsideTheSpaceIsNamed) {
+  testing::TempDir tmp;
+  SearchOptions o = small_options(tmp.file("run"));
+  o.steps = 1;
+  SearchResult r = run_search(o, quiet());
+  space::ArchSpec arch = r.first().arch;
+  arch.blocks[0].kernel = 7;  // the tiny space's kernels are 3 and 5
+  EXPECT_THROW_MSG(score_architectures(tmp.file("run"), {{"wide.json", arch}}), "wide.json: not in the search's space");
+  EXPECT_THROW_MSG(score_architectures(tmp.file("nothing"), {{"a", r.first().arch}}), "holds no search");
 }
 
 // SIGTERM during a run: the step finishes, a checkpoint is written, the run stops with a message

@@ -13,7 +13,7 @@
 namespace nasctl::space {
 namespace {
 
-const char* const kShipped[] = {"edgetpu", "mobilenet_v3_like", "proxylessnas", "tiny"};
+const char* const kShipped[] = {"edgetpu", "edgetpu_small", "mobilenet_v3_like", "proxylessnas", "tiny"};
 
 std::vector<int> canonical(const SearchSpace& sp, std::vector<int> x) {
   std::vector<bool> active = sp.active(x);

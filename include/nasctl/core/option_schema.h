@@ -78,10 +78,15 @@ class OptionRowBase {
   const std::string& flag_names() const { return names_; }   ///< CLI11 names ("--x,!--no-x" for switches)
   const std::string& help() const { return help_; }
   bool is_switch() const { return switch_; }                 ///< a flag without a value (true/false)
-  bool global_flag() const { return global_; }               ///< the flag belongs to the root command
+  bool bound_elsewhere() const { return elsewhere_; }        ///< the flag is another row's or the root's
   bool may_change_on_resume() const { return resume_free_; }
   bool flag_only() const { return flag_only_; }              ///< only a flag: no member, no own JSON key
-  bool omit_when_empty() const { return omit_empty_; }
+  /// Not written when its value is an empty string or list, or when omit_if says so.
+  bool omitted(const T& options, const Json& value) const {
+    if (omit_empty_ && ((value.is_string() && value.get<std::string>().empty()) || (value.is_array() && value.empty())))
+      return true;
+    return omit_if_ && omit_if_(options);
+  }
   bool write_only() const { return write_only_; }             ///< written, never read
 
   virtual void read(const JsonView& parent, const std::string& leaf, T& options) const = 0;
@@ -94,8 +99,9 @@ class OptionRowBase {
 
  protected:
   std::string key_, flag_, names_, help_;
-  bool switch_ = false, global_ = false, resume_free_ = false, flag_only_ = false, omit_empty_ = false,
+  bool switch_ = false, elsewhere_ = false, resume_free_ = false, flag_only_ = false, omit_empty_ = false,
        write_only_ = false;
+  std::function<bool(const T&)> omit_if_;
 };
 
 /// One row: a member of T (reached by `access`) and its codec, checks and flag.
@@ -124,10 +130,11 @@ class OptionRow : public OptionRowBase<T> {
     this->switch_ = true;
     return *this;
   }
-  /// The flag is the root command's (the global --seed): named in errors, bound elsewhere.
-  OptionRow& global_flag(std::string name) {
+  /// A flag named in errors but bound elsewhere: the root command's (the global --seed) or
+  /// another row's (--target-ms sets targets_ms, whose reading may set target_ms).
+  OptionRow& bound_elsewhere(std::string name) {
     flag(std::move(name));
-    this->global_ = true;
+    this->elsewhere_ = true;
     return *this;
   }
   OptionRow& help(std::string text) {
@@ -149,9 +156,14 @@ class OptionRow : public OptionRowBase<T> {
     this->resume_free_ = true;
     return *this;
   }
-  /// Written only when not empty.
+  /// Written only when not empty (a string or a list).
   OptionRow& omit_when_empty() {
     this->omit_empty_ = true;
+    return *this;
+  }
+  /// Not written when `omit(options)` (another member makes it moot).
+  OptionRow& omit_if(std::function<bool(const T&)> omit) {
+    this->omit_if_ = std::move(omit);
     return *this;
   }
   /// Written to JSON but never read from it (a reader keeps its own value; the key is accepted).
@@ -324,7 +336,7 @@ Json OptionSchema<T>::write(const T& options) const {
   for (const auto& row : rows_) {
     if (row->flag_only()) continue;
     Json value = row->write(options);
-    if (row->omit_when_empty() && value.is_string() && value.get<std::string>().empty()) continue;
+    if (row->omitted(options, value)) continue;
     option_detail::set_path(out, row->key(), std::move(value));
   }
   return out;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "nasctl/core/json.h"
 #include "nasctl/core/option_schema.h"
@@ -74,6 +75,11 @@ struct SearchOptions {
   std::string data = "fashion-mnist";   ///< data folder or "fashion-mnist"; default "fashion-mnist"
   std::string hardware = "coral-usb3";  ///< hardware profile name or file; default "coral-usb3"
   double target_ms = 0.0;               ///< target latency T0 in ms (> 0); required (the embedded default sets it)
+  /// Several targets searched at once (a family: one controller per target over one supernet),
+  /// ascending and distinct; default empty = the single target_ms. Reading `targets_ms` sets
+  /// target_ms to 0 and reading `target_ms` clears this list, so the later source wins; a list of
+  /// one target becomes target_ms.
+  std::vector<double> targets_ms;
   EdgeTpuOnly edgetpu_only = EdgeTpuOnly::kAuto;  ///< default auto (on for Edge TPU profiles)
   int steps = 1000;                     ///< search steps; default 1000
   int batch_size = 64;                  ///< training batch per rank; default 64
@@ -90,6 +96,8 @@ struct SearchOptions {
   ControllerSettings controller;
   WarmupOptions warmup;
 
+  /// The targets in force: targets_ms, or {target_ms} for a single-target search.
+  std::vector<double> targets() const;
   /// Throws Error naming the field and value ("search.steps must be > 0, but got 0").
   void validate() const;
   /// The resolved options as JSON (every key, for config.json).

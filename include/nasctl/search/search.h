@@ -12,6 +12,13 @@
 ///      is averaged over ranks and applied with Adam, and the baseline moves to the ranks' mean R.
 /// Rank 0 writes RUN_DIR: config.json, metrics.jsonl (one line per step), checkpoints/last.ckpt
 /// (atomic, every checkpoint_every steps and at the end), arch.json and search.svg.
+///
+/// Several targets (a family, SearchOptions::targets_ms) share one supernet and one run: each
+/// target has its own controller, reward baseline and Adam state. Each step trains the shared
+/// weights once, on an architecture sampled from the controllers in turn (round robin), and every
+/// controller takes its REINFORCE step on its own sample, all Q's measured on the same validation
+/// batch, each reward against its own target. A family writes arch-<T0>.json per target and
+/// family.json instead of arch.json; with one target the run is exactly the single search.
 
 #include <cstdint>
 #include <string>
@@ -33,21 +40,35 @@ struct SearchControl {
   int64_t stop_after_steps = 0;
 };
 
-/// The outcome of a search: the most likely architecture under the final controller.
-struct SearchResult {
-  std::string run_dir;
+/// What a search found for one latency target: the most likely architecture under that target's
+/// final controller.
+struct TargetResult {
+  double target_ms = 0;
   space::ArchSpec arch;
   std::vector<int> indices;
   double latency_ms = 0;          ///< predicted on the run's hardware profile
-  double target_ms = 0;
-  std::string hardware;           ///< profile name
   bool on_edgetpu = true;         ///< every op maps onto the Edge TPU
   LogitTable probabilities;       ///< per decision, per choice
+  std::string arch_file;          ///< "arch.json" (single target) or "arch-<T0>.json" (a family)
+};
+
+/// The outcome of a search: one TargetResult per target, ascending (one for a single target).
+struct SearchResult {
+  std::string run_dir;
+  std::vector<TargetResult> targets;
+  std::string hardware;           ///< profile name
   int64_t steps = 0;              ///< steps completed
   double seconds = 0;             ///< wall time of this process's part of the run
   double min_latency_ms = 0;      ///< fastest architecture the (masked) space allows
   double max_latency_ms = 0;      ///< slowest
+
+  /// The first (for a single-target search, the only) target's result.
+  const TargetResult& first() const { return targets.at(0); }
 };
+
+/// The name of a family member's architecture file: "arch-0.6.json" for T0 = 0.6 ms (the shortest
+/// decimal that reads back as T0).
+std::string family_arch_file(double target_ms);
 
 /// Runs a search (or resumes the one in options.out with options.resume). Throws Error for bad
 /// options, data, space or hardware profile, for a target below the space's fastest architecture
