@@ -1,5 +1,7 @@
 // `nasctl latency`: predicted Edge TPU latency of a network, per layer; `--batch` for many
 // networks; `nasctl latency calibrate`: fit a hardware profile to measured latencies.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -70,7 +72,12 @@ graph::Graph load_graph(const LatencyOptions& o) {
 }
 
 void print_report(const graph::Graph& g, const latency::LatencyReport& r) {
-  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms\n"
+  std::cout << r.network << " on " << r.hardware << ": " << ms(r.total_ms) << " ms";
+  if (r.interval_coverage > 0) {
+    std::cout << " (" << int(std::lround(100 * r.interval_coverage)) << " % interval " << ms(r.lo_ms) << " .. " << ms(r.hi_ms)
+              << " ms, " << latency::op_mix_name(r.mix) << " networks)";
+  }
+  std::cout << "\n"
             << "  Edge TPU ops " << ms(r.edgetpu_ms) << " ms, host transfers " << ms(r.transfer_ms)
             << " ms, per-inference overhead " << ms(r.overhead_ms) << " ms";
   if (!r.on_edgetpu) std::cout << ", host CPU (estimate) " << ms(r.cpu_ms) << " ms";
@@ -106,7 +113,9 @@ void run_batch(const LatencyOptions& o, const latency::EdgeTpuModel& model) {
     graph::Graph g = space::is_arch_json(json) ? space::lower(space::arch_from_json(json, where))
                                                 : graph::graph_from_json(json, where);
     bool on_edgetpu = latency::first_unsupported_node(g) < 0;
-    Json out = {{"name", g.name}, {"latency_ms", model.predict_ms(g)}, {"on_edgetpu", on_edgetpu}};
+    latency::LatencyPrediction p = model.predict_interval(g);
+    Json out = {{"name", g.name}, {"latency_ms", p.ms}, {"latency_lo_ms", p.lo_ms}, {"latency_hi_ms", p.hi_ms},
+                {"on_edgetpu", on_edgetpu}};
     std::cout << out.dump() << "\n";
   }
 }
@@ -172,11 +181,14 @@ void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
   cmd->add_flag("--point-weights", [options](int64_t) { options->fit.equal_file_weights = false; },
                 "Weigh every measurement alike (default: every file alike)");
   cmd->add_option("--max-iterations", options->fit.max_iterations, "Levenberg-Marquardt iterations")->capture_default_str();
-  cmd->add_option("--cv", options->cv_folds, "Also run K-fold cross-validation and report held-out accuracy");
+  cmd->add_option("--cv", options->cv_folds,
+                  "Also run K-fold cross-validation holding out whole network groups (zoo families, cell "
+                  "topologies), report held-out accuracy and store 80 % prediction intervals from it");
   cmd->add_flag("--json", c->json, "Machine-readable output");
   cmd->callback([c, &global] {
     c->request.seed = global.seed;
     latency::CalibrationReport report = latency::calibrate_profile(c->request);
+    for (const std::string& w : report.fit.warnings) spdlog::warn("{}", w);
     if (c->json) {
       std::cout << report.to_json().dump(2) << "\n";
     } else {

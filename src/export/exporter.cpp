@@ -56,9 +56,14 @@ Json checkpoint_preprocess(const Json& meta) {
   return meta.contains("preprocess") && meta["preprocess"].is_object() ? meta["preprocess"] : Json(nullptr);
 }
 
-double predicted_latency_ms(const graph::Graph& graph, const std::string& hardware) {
+// The predicted latency and its interval, into the card.
+void predicted_latency(const graph::Graph& graph, const std::string& hardware, detail::CardInputs& card) {
   latency::EdgeTpuModel model(latency::load_hardware_profile(hardware));
-  return model.predict_ms(graph);
+  latency::LatencyPrediction p = model.predict_interval(graph);
+  card.latency_ms = p.ms;
+  card.latency_lo_ms = p.lo_ms;
+  card.latency_hi_ms = p.hi_ms;
+  card.latency_coverage = model.interval_model().coverage;
 }
 
 }  // namespace
@@ -143,7 +148,7 @@ ExportResult run_export(const ExportOptions& o) {
   card.class_names = ck.meta.contains("class_names") ? ck.meta["class_names"] : Json(nullptr);
   card.edgetpu = result.checked ? &result.edgetpu : nullptr;
   card.hardware = o.hardware;
-  card.latency_ms = predicted_latency_ms(ck.graph, o.hardware);
+  predicted_latency(ck.graph, o.hardware, card);
   result.card_json = detail::build_model_card(card);
   result.card = model_card_path(o.out);
 

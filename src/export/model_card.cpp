@@ -59,6 +59,9 @@ Json build_model_card(const CardInputs& in) {
   card["class_names"] = in.class_names;
   card["latency"] = {{"hardware", in.hardware},
                      {"predicted_ms", in.latency_ms},
+                     {"predicted_lo_ms", in.latency_lo_ms},
+                     {"predicted_hi_ms", in.latency_hi_ms},
+                     {"interval_coverage", in.latency_coverage},
                      {"model", "nasctl analytical Edge TPU model (nasctl latency), full-integer network"}};
   card["edgetpu"] = in.edgetpu ? in.edgetpu->to_json() : Json(nullptr);
   card["source"] = in.source;

@@ -22,6 +22,9 @@ struct CardInputs {
   const EdgeTpuReport* edgetpu = nullptr;  // when checked
   std::string hardware;               // latency profile name
   double latency_ms = 0;              // predicted on it
+  double latency_lo_ms = 0;           // its prediction interval (equal to latency_ms: none)
+  double latency_hi_ms = 0;
+  double latency_coverage = 0;        // the interval's held-out coverage (0: no interval)
 };
 
 Json build_model_card(const CardInputs& in);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <cstdio>
 #include <random>
 
 #include "nasctl/core/error.h"
@@ -299,6 +300,7 @@ CalibrationResult calibrate(const HardwareProfile& base, const std::vector<Measu
   result.iterations = lm.iterations;
   result.converged = lm.converged;
   result.before = fit_stats(result.predicted_before, measured);
+  result.warnings = unit_warnings(data, result.predicted_before);
   result.after = fit_stats(result.predicted_after, measured);
   for (size_t k = 0; k < free.size(); ++k) {
     const ProfileParam& p = profile_params()[size_t(free[k])];
@@ -324,25 +326,117 @@ std::vector<int> assign_folds(const std::vector<Measurement>& data, int folds, u
   return fold_of;
 }
 
+std::vector<int> assign_group_folds(const std::vector<Measurement>& data, int folds, uint64_t seed) {
+  std::map<std::string, std::vector<std::string>> groups_by_file;
+  std::map<std::string, int> fold_of_group;  // "file|group"
+  for (const Measurement& m : data) {
+    std::vector<std::string>& groups = groups_by_file[m.file];
+    if (std::find(groups.begin(), groups.end(), m.group) == groups.end()) groups.push_back(m.group);
+  }
+  size_t total = 0;
+  for (const auto& [file, groups] : groups_by_file) total += groups.size();
+  if (folds < 2 || size_t(folds) > total) {
+    throw Error("cross-validation: folds must be in [2, " + std::to_string(total) + "] (the number of network groups), but got " +
+                std::to_string(folds));
+  }
+  std::mt19937_64 rng(seed);
+  int next = 0;
+  for (auto& [file, groups] : groups_by_file) {
+    std::shuffle(groups.begin(), groups.end(), rng);
+    for (const std::string& g : groups) fold_of_group[file + "|" + g] = next++ % folds;
+  }
+  std::vector<int> fold_of(data.size());
+  for (size_t i = 0; i < data.size(); ++i) fold_of[i] = fold_of_group[data[i].file + "|" + data[i].group];
+  return fold_of;
+}
+
 CrossValidation cross_validate(const HardwareProfile& base, const std::vector<Measurement>& data,
                                const CalibrationOptions& options, int folds, uint64_t seed) {
-  std::vector<int> fold_of = assign_folds(data, folds, seed);
+  return cross_validate_folds(base, data, options, assign_folds(data, folds, seed), folds);
+}
+
+CrossValidation cross_validate_folds(const HardwareProfile& base, const std::vector<Measurement>& data,
+                                     const CalibrationOptions& options, const std::vector<int>& fold_of, int folds) {
+  if (fold_of.size() != data.size()) throw Error("cross-validation: one fold per measurement is needed");
   CrossValidation cv;
   cv.folds = folds;
   cv.predicted.assign(data.size(), 0.0);
+  cv.mix.assign(data.size(), OpMix::kConv);
   for (int f = 0; f < folds; ++f) {
     std::vector<Measurement> train;
     for (size_t i = 0; i < data.size(); ++i)
       if (fold_of[i] != f) train.push_back(data[i]);
+    if (train.size() == data.size()) continue;  // an empty fold: nothing to predict
     CalibrationResult fit = calibrate(base, train, options);
     EdgeTpuModel model(fit.profile);
-    for (size_t i = 0; i < data.size(); ++i)
-      if (fold_of[i] == f) cv.predicted[i] = model.predict_ms(data[i].graph);
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (fold_of[i] != f) continue;
+      LatencyPrediction p = model.predict_interval(data[i].graph);
+      cv.predicted[i] = p.ms;
+      cv.mix[i] = p.mix;
+    }
   }
   std::vector<double> measured;
   for (const Measurement& m : data) measured.push_back(m.latency_ms);
   cv.stats = fit_stats(cv.predicted, measured);
   return cv;
+}
+
+std::vector<std::string> unit_warnings(const std::vector<Measurement>& data, const std::vector<double>& predicted) {
+  std::map<std::string, std::vector<double>> ratios;
+  std::vector<std::string> order;
+  for (size_t i = 0; i < data.size() && i < predicted.size(); ++i) {
+    if (!(predicted[i] > 0)) continue;
+    if (!ratios.count(data[i].file)) order.push_back(data[i].file);
+    ratios[data[i].file].push_back(data[i].latency_ms / predicted[i]);
+  }
+  std::vector<std::string> out;
+  for (const std::string& file : order) {
+    std::vector<double>& r = ratios[file];
+    std::sort(r.begin(), r.end());
+    const double median = r.size() % 2 ? r[r.size() / 2] : 0.5 * (r[r.size() / 2 - 1] + r[r.size() / 2]);
+    const char* unit = median >= 300 ? "microseconds" : median <= 1.0 / 300 ? "seconds" : nullptr;
+    if (!unit) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g", median);
+    double factor = median >= 1 ? median : 1 / median;
+    char approx[32];
+    std::snprintf(approx, sizeof approx, "%s%.0fx", median >= 1 ? "" : "1/", std::pow(10.0, std::round(std::log10(factor))));
+    out.push_back(file + ": the latencies are about " + approx + " the model's (median measured / predicted = " + buf +
+                  "): they look like " + unit + ", but must be milliseconds");
+  }
+  return out;
+}
+
+IntervalModel interval_from_cv(const std::vector<Measurement>& data, const CrossValidation& cv, double coverage,
+                               bool equal_file_weights, const std::vector<bool>* use) {
+  std::map<std::string, int> per_file;
+  for (size_t i = 0; i < data.size(); ++i)
+    if (!use || (*use)[i]) ++per_file[data[i].file];
+  std::vector<OpMix> mix;
+  std::vector<double> log_ratio, weights;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if ((use && !(*use)[i]) || !(cv.predicted[i] > 0)) continue;
+    mix.push_back(cv.mix[i]);
+    log_ratio.push_back(std::log(data[i].latency_ms / cv.predicted[i]));
+    weights.push_back(equal_file_weights ? 1.0 / per_file[data[i].file] : 1.0);
+  }
+  return fit_interval_model(mix, log_ratio, weights, coverage);
+}
+
+double interval_coverage(const std::vector<Measurement>& data, const CrossValidation& cv, const IntervalModel& model,
+                         const std::vector<bool>& use) {
+  int n = 0, inside = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (!use[i]) continue;
+    LatencyPrediction p;
+    p.ms = cv.predicted[i];
+    p.mix = cv.mix[i];
+    model.apply(p);
+    ++n;
+    inside += data[i].latency_ms >= p.lo_ms && data[i].latency_ms <= p.hi_ms;
+  }
+  return n == 0 ? 0.0 : double(inside) / n;
 }
 
 }  // namespace nasctl::latency

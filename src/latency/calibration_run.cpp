@@ -5,6 +5,7 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
+#include "nasctl/latency/interval.h"
 
 namespace nasctl::latency {
 namespace {
@@ -102,9 +103,16 @@ CalibrationReport calibrate_profile(const CalibrationRequest& o) {
                    {"converged", r.fit.converged},
                    {"fit", fit_stats_by_file(data, r.fit.predicted_after)}};
   if (o.cv_folds > 0) {
-    CrossValidation cv = cross_validate(r.base, data, o.fit, o.cv_folds, o.seed);
-    r.calibration["cross_validation"] = {
-        {"folds", o.cv_folds}, {"seed", o.seed}, {"held_out", fit_stats_by_file(data, cv.predicted)}};
+    // Whole network groups held out (zoo families, cell topologies): the check that predicts
+    // accuracy on networks the fit has never seen. The intervals come from these residuals.
+    CrossValidation cv =
+        cross_validate_folds(r.base, data, o.fit, assign_group_folds(data, o.cv_folds, o.seed), o.cv_folds);
+    r.calibration["cross_validation"] = {{"folds", o.cv_folds},
+                                         {"seed", o.seed},
+                                         {"held_out_together", "network groups"},
+                                         {"held_out", fit_stats_by_file(data, cv.predicted)}};
+    r.calibration["interval"] =
+        interval_from_cv(data, cv, kDefaultIntervalCoverage, o.fit.equal_file_weights).to_json();
   }
   r.profile = r.fit.profile;
   for (const FittedParam& p : r.fit.params) {

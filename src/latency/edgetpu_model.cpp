@@ -19,6 +19,7 @@ struct Scratch {
   std::vector<Activation> activation;  // activation applied at the end of a fused group
   std::vector<int64_t> extra_params;   // folded batch-norm parameters
   std::vector<uint8_t> crossing;       // tensor already counted as a cut transfer
+  std::vector<OpTerms> terms;
 };
 thread_local Scratch tls_scratch;
 
@@ -106,6 +107,10 @@ const char* bound_name(Bound bound) {
 
 EdgeTpuModel::EdgeTpuModel(HardwareProfile profile) : profile_(std::move(profile)) {
   profile_.validate("hardware profile '" + profile_.name + "'");
+  if (profile_.calibration.is_object() && profile_.calibration.contains("interval")) {
+    interval_ = IntervalModel::from_json(profile_.calibration.at("interval"),
+                                         "hardware profile '" + profile_.name + "': calibration.interval");
+  }
 }
 
 double EdgeTpuModel::peak_ops_per_s() const {
@@ -122,7 +127,9 @@ LatencyReport EdgeTpuModel::predict(const graph::Graph& graph) const {
   return report;
 }
 
-double EdgeTpuModel::predict_ms(const graph::Graph& graph) const { return evaluate(graph, nullptr); }
+double EdgeTpuModel::predict_ms(const graph::Graph& graph) const { return evaluate(graph, nullptr).ms; }
+
+LatencyPrediction EdgeTpuModel::predict_interval(const graph::Graph& graph) const { return evaluate(graph, nullptr); }
 
 namespace {
 
@@ -236,18 +243,38 @@ double link_bytes(const graph::Graph& g, int tpu_end, Scratch& s) {
 
 }  // namespace
 
-double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) const {
+namespace {
+
+bool is_pool_or_elementwise(Op op) {
+  switch (op) {
+    case Op::kMaxPool2d:
+    case Op::kAvgPool2d:
+    case Op::kGlobalAvgPool:
+    case Op::kAdd:
+    case Op::kMul:
+    case Op::kBatchNorm:
+    case Op::kActivation:
+    case Op::kSoftmax:
+      return true;
+    default:
+      return false;
+  }
+}
+
+
+}  // namespace
+
+namespace {
+
+/// The per-op terms of the Edge TPU ops (into s.terms) and the network terms; fills the report's
+/// per-op fields that do not depend on the parameter cache, and prices the ops after the cut.
+NetworkTerms collect_terms(const HardwareProfile& hw, const graph::Graph& g, Scratch& s, int tpu_end, LatencyReport* report) {
   if (!g.finalized()) throw Error("latency: graph '" + g.name + "' must be finalized before prediction");
-  const HardwareProfile& hw = profile_;
-  Scratch& s = tls_scratch;
   find_fusions(g, s);
   const int n = int(g.nodes.size());
-  int cut = first_unsupported_node(g);
-  const int tpu_end = cut < 0 ? n : cut;
-
-  double sram_left = hw.sram_param_bytes;
-  double tpu_s = 0, cpu_s = 0;
-  int64_t cached_total = 0, streamed_total = 0;
+  std::vector<OpTerms>& terms = s.terms;
+  terms.clear();
+  double cpu_s = 0;
   for (int i = 0; i < n; ++i) {
     const Node& node = g.nodes[size_t(i)];
     const bool on_tpu = i < tpu_end;
@@ -270,66 +297,115 @@ double EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) cons
     const double out = double(node.output.elements());
     double bytes = activation_bytes(node) + 2.0 * passes * out;
     int64_t params = node.param_bytes_int8 + s.extra_params[size_t(i)];
+    if (cost) {
+      cost->ops = w.ops + (on_tpu ? passes * out : 0.0);
+      cost->bytes = bytes;
+      cost->param_bytes = params;
+      cost->utilization = on_tpu ? w.utilization : 0.0;
+    }
     if (!on_tpu) {
       double t = w.cpu_macs / hw.cpu_macs_per_s + (w.cpu_elements + passes * out) / hw.cpu_elements_per_s +
                  hw.cpu_op_overhead_s * (1 + passes);
       cpu_s += t;
       if (cost) {
-        cost->ops = w.ops;
-        cost->bytes = bytes;
-        cost->param_bytes = params;
         cost->time_s = t;
         cost->compute_s = t;
         cost->bound = Bound::kCpu;
       }
       continue;
     }
-    double compute = w.seconds + passes * out / (hw.elementwise_ops_per_cycle * hw.clock_hz);
-    double memory = bytes / hw.onchip_bandwidth;
-    int64_t cached = std::min<int64_t>(params, int64_t(sram_left));
-    int64_t streamed = params - cached;
+    OpTerms t;
+    t.node = i;
+    t.compute_s = w.seconds + passes * out / (hw.elementwise_ops_per_cycle * hw.clock_hz);
+    t.memory_s = bytes / hw.onchip_bandwidth;
+    t.overhead_s = hw.op_overhead_s * (1 + passes);
+    t.param_bytes = params;
+    t.pool_or_elementwise = is_pool_or_elementwise(node.op);
+    terms.push_back(t);
+  }
+  NetworkTerms net;
+  net.link_bytes = link_bytes(g, tpu_end, s);
+  net.on_edgetpu = tpu_end > 0;
+  net.cpu_s = cpu_s;
+  return net;
+}
+
+}  // namespace
+
+LatencyPrediction EdgeTpuModel::evaluate(const graph::Graph& g, LatencyReport* report) const {
+  Scratch& s = tls_scratch;
+  const int n = int(g.nodes.size());
+  const int cut = g.finalized() ? first_unsupported_node(g) : -1;
+  NetworkTerms net = collect_terms(profile_, g, s, cut < 0 ? n : cut, report);
+  LatencyPrediction p = combine(s.terms.data(), s.terms.size(), net, report);
+  if (report) {
+    report->on_edgetpu = cut < 0;
+    report->cut_node = cut;
+  }
+  return p;
+}
+
+void EdgeTpuModel::terms(const graph::Graph& g, std::vector<OpTerms>* ops, NetworkTerms* network) const {
+  Scratch& s = tls_scratch;
+  const int n = int(g.nodes.size());
+  const int cut = g.finalized() ? first_unsupported_node(g) : -1;
+  *network = collect_terms(profile_, g, s, cut < 0 ? n : cut, nullptr);
+  ops->assign(s.terms.begin(), s.terms.end());
+}
+
+LatencyPrediction EdgeTpuModel::combine(const OpTerms* ops, size_t count, const NetworkTerms& net,
+                                        LatencyReport* report) const {
+  const HardwareProfile& hw = profile_;
+  double sram_left = hw.sram_param_bytes;
+  double tpu_s = 0, mix_s = 0;
+  int64_t cached_total = 0, streamed_total = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const OpTerms& op = ops[k];
+    int64_t cached = std::min<int64_t>(op.param_bytes, int64_t(sram_left));
+    int64_t streamed = op.param_bytes - cached;
     sram_left -= double(cached);
     double weights = double(streamed) / hw.host_bandwidth;
-    double overhead = hw.op_overhead_s * (1 + passes);
-    double busy = std::max(compute, std::max(memory, weights));
-    double t = busy + overhead;
+    double busy = std::max(op.compute_s, std::max(op.memory_s, weights));
+    double t = busy + op.overhead_s;
     tpu_s += t;
+    if (op.pool_or_elementwise) mix_s += t;
     cached_total += cached;
     streamed_total += streamed;
-    if (cost) {
-      cost->ops = w.ops + passes * out;
-      cost->bytes = bytes;
-      cost->param_bytes = params;
+    if (report) {
+      OpCost* cost = &report->ops[size_t(op.node)];
       cost->cached_bytes = cached;
       cost->streamed_bytes = streamed;
-      cost->utilization = w.utilization;
-      cost->compute_s = compute;
-      cost->memory_s = memory;
+      cost->compute_s = op.compute_s;
+      cost->memory_s = op.memory_s;
       cost->weights_s = weights;
-      cost->overhead_s = overhead;
+      cost->overhead_s = op.overhead_s;
       cost->time_s = t;
-      cost->bound = overhead > busy ? Bound::kOverhead
-                    : busy == compute ? Bound::kCompute
-                    : busy == memory  ? Bound::kMemory
-                                      : Bound::kWeights;
+      cost->bound = op.overhead_s > busy   ? Bound::kOverhead
+                    : busy == op.compute_s ? Bound::kCompute
+                    : busy == op.memory_s  ? Bound::kMemory
+                                           : Bound::kWeights;
     }
   }
-
-  const double overhead_s = tpu_end > 0 ? hw.inference_overhead_s : 0.0;
-  const double transfer_s = link_bytes(g, tpu_end, s) / hw.host_bandwidth;
-  double total_ms = 1e3 * (overhead_s + transfer_s + tpu_s + cpu_s);
+  const double overhead_s = net.on_edgetpu ? hw.inference_overhead_s : 0.0;
+  const double transfer_s = net.link_bytes / hw.host_bandwidth;
+  LatencyPrediction p;
+  p.ms = 1e3 * (overhead_s + transfer_s + tpu_s + net.cpu_s);
+  p.mix = classify_op_mix(streamed_total, tpu_s > 0 ? mix_s / tpu_s : 0.0);
+  interval_.apply(p);
   if (report) {
-    report->total_ms = total_ms;
+    report->total_ms = p.ms;
+    report->lo_ms = p.lo_ms;
+    report->hi_ms = p.hi_ms;
+    report->interval_coverage = interval_.coverage;
+    report->mix = p.mix;
     report->edgetpu_ms = 1e3 * tpu_s;
-    report->cpu_ms = 1e3 * cpu_s;
+    report->cpu_ms = 1e3 * net.cpu_s;
     report->transfer_ms = 1e3 * transfer_s;
     report->overhead_ms = 1e3 * overhead_s;
     report->cached_param_bytes = cached_total;
     report->streamed_param_bytes = streamed_total;
-    report->on_edgetpu = cut < 0;
-    report->cut_node = cut;
   }
-  return total_ms;
+  return p;
 }
 
 }  // namespace nasctl::latency

@@ -22,20 +22,20 @@ std::string number(double v) {
 const std::vector<ProfileParam>& profile_params() {
   using P = HardwareProfile;
   static const std::vector<ProfileParam> params = {
-      {"clock_hz", &P::clock_hz, "Hz", "Edge TPU core clock", 1e7, 2e9, false},
+      {"clock_hz", &P::clock_hz, "Hz", "Edge TPU core clock (libedgetpu's settings reach 500 MHz)", 1e7, 5e8, false},
       {"array_rows", &P::array_rows, "", "systolic array rows (reduction elements per pass)", 1, 4096, true},
       {"array_cols", &P::array_cols, "", "systolic array columns (output channels per pass)", 1, 4096, true},
       {"weight_load_cycles", &P::weight_load_cycles, "cycles", "cycles to load one weight tile (a tile pass lasts at least this long)", 0, 1e5, false},
       {"conv_efficiency", &P::conv_efficiency, "", "fraction of systolic cycles doing useful work", 1e-3, 1, false},
-      {"depthwise_macs_per_cycle", &P::depthwise_macs_per_cycle, "MAC/cycle", "depthwise convolution throughput", 1e-2, 1e5, false},
-      {"avgpool_ops_per_cycle", &P::avgpool_ops_per_cycle, "elements/cycle", "average-pool / global-mean window elements per cycle", 1e-3, 1e5, false},
-      {"maxpool_ops_per_cycle", &P::maxpool_ops_per_cycle, "elements/cycle", "max-pool window elements per cycle", 1e-3, 1e5, false},
-      {"elementwise_ops_per_cycle", &P::elementwise_ops_per_cycle, "elements/cycle", "element-wise input elements per cycle", 1e-3, 1e5, false},
+      {"depthwise_macs_per_cycle", &P::depthwise_macs_per_cycle, "MAC/cycle", "depthwise convolution throughput (at most the array's 4096 MACs)", 1e-2, 4096, false},
+      {"avgpool_ops_per_cycle", &P::avgpool_ops_per_cycle, "elements/cycle", "average-pool / global-mean window elements per cycle", 1e-3, 4096, false},
+      {"maxpool_ops_per_cycle", &P::maxpool_ops_per_cycle, "elements/cycle", "max-pool window elements per cycle", 1e-3, 4096, false},
+      {"elementwise_ops_per_cycle", &P::elementwise_ops_per_cycle, "elements/cycle", "element-wise input elements per cycle", 1e-3, 4096, false},
       {"onchip_bandwidth", &P::onchip_bandwidth, "B/s", "activation traffic bandwidth of on-chip memory", 1e7, 1e13, false},
-      {"op_overhead_s", &P::op_overhead_s, "s", "fixed cost per Edge TPU op", 0, 1e-2, false},
-      {"sram_param_bytes", &P::sram_param_bytes, "B", "on-chip memory for caching parameters", 0, 1e9, false},
-      {"host_bandwidth", &P::host_bandwidth, "B/s", "effective host link bandwidth (streamed parameters, input, output)", 1e6, 1e11, false},
-      {"inference_overhead_s", &P::inference_overhead_s, "s", "fixed cost per inference (runtime, driver, synchronisation)", 0, 1, false},
+      {"op_overhead_s", &P::op_overhead_s, "s", "fixed cost per Edge TPU op (at most 100 us)", 0, 1e-4, false},
+      {"sram_param_bytes", &P::sram_param_bytes, "B", "on-chip memory for caching parameters (at most the 8 MiB SRAM)", 0, 8388608, false},
+      {"host_bandwidth", &P::host_bandwidth, "B/s", "effective host link bandwidth (streamed parameters, input, output; USB 3.0 and PCIe Gen2 x1 carry 500 MB/s)", 1e6, 4e9, false},
+      {"inference_overhead_s", &P::inference_overhead_s, "s", "fixed cost per inference (runtime, driver, synchronisation; at most 50 ms)", 0, 0.05, false},
       {"cpu_macs_per_s", &P::cpu_macs_per_s, "MAC/s", "host CPU int8 MAC throughput (ops after a cut)", 1e6, 1e14, false},
       {"cpu_elements_per_s", &P::cpu_elements_per_s, "elements/s", "host CPU element-wise throughput", 1e5, 1e13, false},
       {"cpu_op_overhead_s", &P::cpu_op_overhead_s, "s", "fixed cost per host CPU op", 0, 1, false},
@@ -55,7 +55,7 @@ void HardwareProfile::validate(const std::string& origin) const {
     double v = this->*p.member;
     if (!std::isfinite(v) || v < p.min || v > p.max) {
       throw Error(origin + ": params." + p.key + ".value must be in [" + number(p.min) + ", " + number(p.max) + "] (" +
-                  p.unit + "), but got " + number(v));
+                  (*p.unit ? std::string(p.unit) + ", " : std::string()) + p.meaning + "), but got " + number(v));
     }
     if (p.integer && std::floor(v) != v) {
       throw Error(origin + ": params." + p.key + ".value must be a whole number, but got " + number(v));

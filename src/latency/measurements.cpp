@@ -1,5 +1,6 @@
 #include "nasctl/latency/measurements.h"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -49,11 +50,31 @@ double latency_of(const JsonView& entry, const std::string& device) {
 
 }  // namespace
 
+std::string network_family(const std::string& model) {
+  std::string family;
+  for (char c : model.substr(0, model.find('_'))) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) family.push_back(c);
+  }
+  return family.empty() ? model : family;
+}
+
+std::string topology_signature(const graph::Graph& graph) {
+  std::string sig = std::to_string(graph.input.h) + "x" + std::to_string(graph.input.w) + "x" + std::to_string(graph.input.c);
+  for (const graph::Node& n : graph.nodes) {
+    sig += ";" + std::to_string(int(n.op)) + "," + std::to_string(n.filters) + "," + std::to_string(n.kernel_h) +
+           std::to_string(n.kernel_w) + "," + std::to_string(n.stride_h) + std::to_string(n.stride_w) + "," +
+           std::to_string(n.groups) + "," + std::to_string(n.units) + "," + std::to_string(int(n.activation)) + "," + std::to_string(int(n.padding)) + ",";
+    for (int p : n.input_index) sig += std::to_string(p) + ".";
+  }
+  return sig;
+}
+
 std::string zoo_name_for(const std::string& model, const std::string& where) {
   if (graph::is_zoo_model(model)) return model;
   std::string names;
   for (const graph::ZooEntry& e : graph::zoo_entries()) names += (names.empty() ? "" : ", ") + e.name;
-  throw Error(where + ": model \"" + model + "\" is not in the zoo (" + names + ")");
+  throw Error(where + ": model \"" + model + "\" is not in the zoo (" + names +
+              "); give that network as an inline \"graph\" (graph v1) instead");
 }
 
 std::vector<Measurement> load_measurements(const std::string& path, const std::string& device) {
@@ -77,6 +98,7 @@ std::vector<Measurement> load_measurements(const std::string& path, const std::s
         std::string model = entry.get_string("model");
         m.graph = graph::zoo_model(zoo_name_for(model, entry.path("model")), zoo);
         m.name = model + "@" + std::to_string(m.graph.input.h);
+        m.group = "family:" + network_family(model);
       } else if (entry.has("graph")) {
         m.graph = graph::graph_from_json(entry.raw().at("graph"), entry.path("graph"));
         m.name = entry.get_string("name", m.graph.name);
@@ -89,6 +111,7 @@ std::vector<Measurement> load_measurements(const std::string& path, const std::s
       if (what.rfind(path, 0) == 0) throw;
       throw Error(entry.where() + ": " + what);
     }
+    if (m.group.empty()) m.group = "topology:" + topology_signature(m.graph);
     out.push_back(std::move(m));
   }
   if (out.empty()) throw Error(path + ": measurements must list at least one measurement, but the list is empty");

@@ -66,6 +66,49 @@ std::vector<int> coordinate_descent(std::vector<int> x, const ChoiceMask& allowe
   return x;
 }
 
+// Part cache keys: the values that decide a part's ops, packed as raw bytes.
+void put(std::string& key, const void* data, size_t size) { key.append(static_cast<const char*>(data), size); }
+void put_int(std::string& key, int v) { put(key, &v, sizeof v); }
+void put_shape(std::string& key, graph::Shape s) {
+  put_int(key, s.h);
+  put_int(key, s.w);
+  put_int(key, s.c);
+}
+
+const std::string& block_key(std::string& key, const space::BlockSpec& b, graph::Shape input) {
+  key.assign(1, 'b');
+  put_int(key, static_cast<int>(b.type));
+  put_int(key, b.kernel);
+  put(key, &b.expansion, sizeof b.expansion);
+  put_int(key, b.filters);
+  put_int(key, b.stride);
+  put_int(key, static_cast<int>(b.activation));
+  put_int(key, b.se ? 1 : 0);
+  put_int(key, b.type == space::BlockType::kGroupConvBottleneck ? b.groups : 0);
+  put_shape(key, input);
+  return key;
+}
+
+const std::string& stem_key(std::string& key, const space::ArchSpec& arch) {
+  key.assign(1, 's');
+  put_int(key, arch.stem.filters);
+  put_int(key, arch.stem.kernel);
+  put_int(key, arch.stem.stride);
+  put_int(key, static_cast<int>(arch.stem.activation));
+  put_shape(key, arch.input);
+  return key;
+}
+
+const std::string& head_key(std::string& key, const space::ArchSpec& arch, graph::Shape input) {
+  key.assign(1, 'h');
+  put_int(key, arch.head.filters);
+  put_int(key, static_cast<int>(arch.head.activation));
+  put_int(key, arch.head.hidden);
+  put_int(key, arch.classes);
+  put_shape(key, input);
+  return key;
+}
+
 ChoiceMask all_allowed(const space::SearchSpace& space) {
   ChoiceMask mask;
   for (const auto& d : space.decisions()) mask.emplace_back(d.choices.size(), true);
@@ -77,19 +120,74 @@ ChoiceMask all_allowed(const space::SearchSpace& space) {
 ArchLatency::ArchLatency(space::SearchSpace space, latency::HardwareProfile profile)
     : space_(std::move(space)), model_(std::move(profile)) {}
 
+const ArchLatency::Part& ArchLatency::cached_part(const std::string& key, const std::function<graph::Graph()>& lower) {
+  auto it = parts_.find(key);
+  if (it != parts_.end()) return it->second;
+  graph::Graph g = lower();
+  Part part;
+  latency::NetworkTerms unused;
+  model_.terms(g, &part.ops, &unused);
+  part.output = g.output_shape();
+  part.supported = latency::first_unsupported_node(g) < 0;
+  ++part_evaluations_;
+  return parts_.emplace(key, std::move(part)).first->second;
+}
+
+bool ArchLatency::predict_from_parts(const space::ArchSpec& arch, latency::LatencyPrediction* out) {
+  // A part the compiler cannot map cuts the whole network (the ops after it run on the host CPU):
+  // stop at the first such part and let the caller take the lowered graph.
+  ops_.clear();
+  const Part* p = &cached_part(stem_key(key_, arch), [&] { return space::lower_stem(arch); });
+  if (!p->supported) return false;
+  ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
+  graph::Shape shape = p->output;
+  for (size_t i = 0; i < arch.blocks.size(); ++i) {
+    const space::BlockSpec& b = arch.blocks[i];
+    if (b.type == space::BlockType::kSkip) continue;
+    p = &cached_part(block_key(key_, b, shape), [&] { return space::lower_block(arch, static_cast<int>(i), shape); });
+    if (!p->supported) return false;
+    ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
+    shape = p->output;
+  }
+  p = &cached_part(head_key(key_, arch, shape), [&] { return space::lower_head(arch, shape); });
+  if (!p->supported) return false;
+  ops_.insert(ops_.end(), p->ops.begin(), p->ops.end());
+  latency::NetworkTerms net;
+  net.link_bytes = double(arch.input.elements());  // the input goes in, the classifier's output comes back
+  net.link_bytes += double(p->output.elements());
+  *out = model_.combine(ops_.data(), ops_.size(), net);
+  return true;
+}
+
 const ArchLatency::Entry& ArchLatency::evaluate(const std::vector<int>& indices) {
   std::string key = cache_key(space_, indices);
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  graph::Graph graph = space::lower(space_.decode(indices));
+  space::ArchSpec arch = space_.decode(indices);
   Entry entry;
-  entry.ms = model_.predict_ms(graph);
-  entry.on_edgetpu = latency::first_unsupported_node(graph) < 0;
+  if (!predict_from_parts(arch, &entry.prediction)) {
+    graph::Graph graph = space::lower(arch);
+    entry.prediction = model_.predict_interval(graph);
+    entry.on_edgetpu = latency::first_unsupported_node(graph) < 0;
+  }
   ++evaluations_;
   return cache_.emplace(std::move(key), entry).first->second;
 }
 
-double ArchLatency::latency_ms(const std::vector<int>& indices) { return evaluate(indices).ms; }
+double ArchLatency::latency_ms(const std::vector<int>& indices) { return evaluate(indices).prediction.ms; }
+
+latency::LatencyPrediction ArchLatency::latency_interval(const std::vector<int>& indices) {
+  return evaluate(indices).prediction;
+}
+
+double ArchLatency::latency_ms_uncached(const std::vector<int>& indices) const {
+  return model_.predict_ms(space::lower(space_.decode(indices)));
+}
+
+void ArchLatency::clear_caches() {
+  cache_.clear();
+  parts_.clear();
+}
 
 bool ArchLatency::on_edgetpu(const std::vector<int>& indices) { return evaluate(indices).on_edgetpu; }
 

@@ -12,21 +12,40 @@ using graph::Padding;
 
 class Lowering {
  public:
-  explicit Lowering(const ArchSpec& arch) : arch_(arch), b_(arch.name, arch.input) { b_.set_exact_ids(true); }
+  Lowering(const ArchSpec& arch, graph::Shape input) : arch_(arch), b_(arch.name, input) { b_.set_exact_ids(true); }
 
   graph::Graph run() {
     if (arch_.classes < 1) fail("classes must be >= 1, but got " + std::to_string(arch_.classes));
-    const StemSpec& stem = arch_.stem;
-    std::string x = conv_bn(GraphBuilder::kInput, "stem", stem.filters, stem.kernel, stem.stride, 1, stem.activation);
+    std::string x = stem();
     for (size_t i = 0; i < arch_.blocks.size(); ++i) x = block(x, static_cast<int>(i));
-    if (arch_.head.filters > 0) x = conv_bn(x, "head", arch_.head.filters, 1, 1, 1, arch_.head.activation);
-    x = b_.global_avg_pool(x, "pool");
-    if (arch_.head.hidden > 0) x = b_.fully_connected(x, arch_.head.hidden, arch_.head.activation, true, "head_hidden");
-    x = b_.fully_connected(x, arch_.classes, Activation::kNone, true, "classifier");
-    return b_.build(x);
+    return b_.build(head(x));
+  }
+
+  graph::Graph run_stem() { return b_.build(stem()); }
+  graph::Graph run_block(int index) {
+    if (index < 0 || index >= static_cast<int>(arch_.blocks.size()) || arch_.blocks[size_t(index)].type == BlockType::kSkip) {
+      fail("block " + std::to_string(index) + " is not a block with ops");
+    }
+    return b_.build(block(GraphBuilder::kInput, index));
+  }
+  graph::Graph run_head() {
+    if (arch_.classes < 1) fail("classes must be >= 1, but got " + std::to_string(arch_.classes));
+    return b_.build(head(GraphBuilder::kInput));
   }
 
  private:
+  std::string stem() {
+    const StemSpec& stem = arch_.stem;
+    return conv_bn(GraphBuilder::kInput, "stem", stem.filters, stem.kernel, stem.stride, 1, stem.activation);
+  }
+
+  std::string head(std::string x) {
+    if (arch_.head.filters > 0) x = conv_bn(x, "head", arch_.head.filters, 1, 1, 1, arch_.head.activation);
+    x = b_.global_avg_pool(x, "pool");
+    if (arch_.head.hidden > 0) x = b_.fully_connected(x, arch_.head.hidden, arch_.head.activation, true, "head_hidden");
+    return b_.fully_connected(x, arch_.classes, Activation::kNone, true, "classifier");
+  }
+
   [[noreturn]] void fail(const std::string& message) const {
     throw Error("arch '" + arch_.name + "': " + message);
   }
@@ -124,6 +143,12 @@ std::string block_prefix(int index, BlockType type) {
   return "";
 }
 
-graph::Graph lower(const ArchSpec& arch) { return Lowering(arch).run(); }
+graph::Graph lower(const ArchSpec& arch) { return Lowering(arch, arch.input).run(); }
+
+graph::Graph lower_stem(const ArchSpec& arch) { return Lowering(arch, arch.input).run_stem(); }
+
+graph::Graph lower_block(const ArchSpec& arch, int index, graph::Shape input) { return Lowering(arch, input).run_block(index); }
+
+graph::Graph lower_head(const ArchSpec& arch, graph::Shape input) { return Lowering(arch, input).run_head(); }
 
 }  // namespace nasctl::space

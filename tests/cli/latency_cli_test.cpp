@@ -43,6 +43,28 @@ TEST(LatencyCli, PlotWritesAnSvgAndBatchScoresEveryLine) {
   EXPECT_EQ(results[0].at("name"), "mobilenet_v2");
   EXPECT_EQ(results[1].at("name"), "squeezenet");
   EXPECT_GT(results[0].at("latency_ms").get<double>(), 0.0);
+  // Every line carries the prediction interval of the shipped profile, around the prediction.
+  for (const Json& r : results) {
+    EXPECT_LT(r.at("latency_lo_ms").get<double>(), r.at("latency_ms").get<double>());
+    EXPECT_GT(r.at("latency_hi_ms").get<double>(), r.at("latency_ms").get<double>());
+  }
+  CommandResult text = run_nasctl("latency --model mobilenet_v2");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("(80 % interval "), std::string::npos) << text.out;
+}
+
+TEST(LatencyCli, CalibrateWarnsWhenTheLatenciesLookLikeMicroseconds) {
+  TempDir dir;
+  // Coral's published latencies, written in microseconds by mistake.
+  write_file_atomic(dir.file("us.json"), R"({"measurements": [
+      {"model": "mobilenet_v1", "input": 224, "devboard_ms": 2400},
+      {"model": "mobilenet_v2", "input": 224, "devboard_ms": 2600},
+      {"model": "vgg16", "input": 224, "devboard_ms": 343000}]})");
+  CommandResult r = run_nasctl("latency calibrate --hardware coral-devboard --measurements '" + dir.file("us.json") +
+                               "' --free inference_overhead_s");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("us.json: the latencies are about 1000x the model's"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("they look like microseconds, but must be milliseconds"), std::string::npos) << r.err;
 }
 
 TEST(LatencyCli, BadInputExitsTwo) {

@@ -216,6 +216,10 @@ void check_command_line_export() {
   EXPECT_EQ(card["input"]["tensors"][0]["dtype"], "uint8");
   EXPECT_TRUE(card["edgetpu"]["one_partition"].get<bool>());
   EXPECT_GT(card["latency"]["predicted_ms"].get<double>(), 0.0);
+  // The shipped profiles carry an 80 % interval, which brackets the prediction.
+  EXPECT_DOUBLE_EQ(card["latency"]["interval_coverage"].get<double>(), 0.8);
+  EXPECT_LT(card["latency"]["predicted_lo_ms"].get<double>(), card["latency"]["predicted_ms"].get<double>());
+  EXPECT_GT(card["latency"]["predicted_hi_ms"].get<double>(), card["latency"]["predicted_ms"].get<double>());
   // Feed the test images as the card says: normalise with its mean/std, quantize with its params.
   const Json& pre = card["preprocessing"];
   double mean = pre["mean"][0].get<double>(), std = pre["std"][0].get<double>();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "nasctl/graph/builder.h"
@@ -139,6 +140,73 @@ TEST(Calibration, CrossValidationPredictsHeldOutNetworks) {
   std::set<std::pair<std::string, int>> seen;
   for (size_t i = 0; i < data.size(); ++i) seen.insert({data[i].file, folds[i]});
   EXPECT_EQ(seen.size(), 8u);
+}
+
+TEST(Calibration, GroupFoldsHoldOutWholeFamiliesAndTopologies) {
+  HardwareProfile t = truth();
+  std::vector<Measurement> data = synthetic(t);
+  for (Measurement& m : data) {
+    m.group = m.file == "zoo" ? "family:" + network_family(m.name) : "topology:" + topology_signature(m.graph);
+  }
+  // The zoo part has 5 families (mobilenet x4, vgg, resnet, efficientnet, inception): with 5 folds,
+  // leave-one-family-out.
+  std::vector<int> folds = assign_group_folds(data, 5, 3);
+  std::map<std::string, std::set<int>> folds_of_group;
+  std::map<int, std::set<std::string>> zoo_groups_of_fold;
+  for (size_t i = 0; i < data.size(); ++i) {
+    folds_of_group[data[i].group].insert(folds[i]);
+    if (data[i].file == "zoo") zoo_groups_of_fold[folds[i]].insert(data[i].group);
+  }
+  for (const auto& [group, f] : folds_of_group) EXPECT_EQ(f.size(), 1u) << group;
+  ASSERT_EQ(zoo_groups_of_fold.size(), 5u);
+  for (const auto& [fold, groups] : zoo_groups_of_fold) EXPECT_EQ(groups.size(), 1u) << fold;
+  EXPECT_THROW_MSG(assign_group_folds(data, 100000, 0), "the number of network groups");
+  // Calibrating on the other groups still recovers the held-out ones (the synthetic truth is in the model family).
+  HardwareProfile start = t;
+  start.conv_efficiency = 0.25;
+  CalibrationOptions o;
+  o.free = {"conv_efficiency"};
+  CrossValidation cv = cross_validate_folds(start, data, o, folds, 5);
+  EXPECT_LT(cv.stats.max_abs_rel_error, 1e-3);
+  ASSERT_EQ(cv.mix.size(), data.size());
+}
+
+TEST(Calibration, FamiliesAndTopologies) {
+  EXPECT_EQ(network_family("mobilenet_v2"), "mobilenet");
+  EXPECT_EQ(network_family("resnet50_v1"), "resnet");
+  EXPECT_EQ(network_family("efficientnet_edgetpu_s"), "efficientnet");
+  EXPECT_EQ(network_family("vgg16"), "vgg");
+  // NAS-Bench-201 cells that differ only in dead edges build the same network; others differ.
+  std::string a = topology_signature(graph::nb201_graph("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|nor_conv_1x1~1|none~2|"));
+  std::string b = topology_signature(graph::nb201_graph("|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|none~0|nor_conv_1x1~1|none~2|"));
+  std::string c = topology_signature(graph::nb201_graph("|nor_conv_1x1~0|+|none~0|none~1|+|none~0|nor_conv_1x1~1|none~2|"));
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(Calibration, WarnsWhenLatenciesLookLikeTheWrongUnit) {
+  HardwareProfile t = truth();
+  std::vector<Measurement> data = synthetic(t);
+  std::vector<double> predicted;
+  EdgeTpuModel model(t);
+  for (const Measurement& m : data) predicted.push_back(model.predict_ms(m.graph));
+  EXPECT_TRUE(unit_warnings(data, predicted).empty());
+  for (Measurement& m : data)
+    if (m.file == "nb201") m.latency_ms *= 1000;  // microseconds written as milliseconds
+  std::vector<std::string> w = unit_warnings(data, predicted);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("nb201: the latencies are about 1000x the model's"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("microseconds"), std::string::npos) << w[0];
+  for (Measurement& m : data)
+    if (m.file == "nb201") m.latency_ms /= 1e6;  // now seconds
+  w = unit_warnings(data, predicted);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("1/1000x"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("seconds"), std::string::npos) << w[0];
+  // calibrate() reports them.
+  CalibrationOptions o;
+  o.free = {"conv_efficiency"};
+  EXPECT_EQ(calibrate(t, data, o).warnings.size(), 1u);
 }
 
 TEST(Calibration, StatsAgainstHandComputedValues) {

@@ -92,6 +92,23 @@ TEST(EdgeTpuModel, ParametersBeyondTheSramStreamEveryInference) {
   EXPECT_DOUBLE_EQ(r.ops[0].time_s, 1304 / 1e8);
 }
 
+TEST(EdgeTpuModel, TermsCombineToExactlyThePrediction) {
+  EdgeTpuModel model(load_hardware_profile("coral-devboard"));
+  for (const char* name : {"mobilenet_v2", "resnet50_v1", "vgg16", "inception_v1", "mobilenet_v3_large"}) {
+    graph::Graph g = graph::zoo_model(name);
+    std::vector<OpTerms> ops;
+    NetworkTerms net;
+    model.terms(g, &ops, &net);
+    LatencyPrediction p = model.combine(ops.data(), ops.size(), net);
+    EXPECT_EQ(p.ms, model.predict_ms(g)) << name;
+    EXPECT_EQ(p.ms, model.predict(g).total_ms) << name;
+    LatencyPrediction q = model.predict_interval(g);
+    EXPECT_EQ(q.ms, p.ms);
+    EXPECT_LT(q.lo_ms, q.ms) << name;  // the shipped profile carries an interval
+    EXPECT_GT(q.hi_ms, q.ms) << name;
+  }
+}
+
 TEST(EdgeTpuModel, Vgg16StreamsMostOfItsParameters) {
   graph::Graph g = graph::zoo_model("vgg16");
   LatencyReport r = EdgeTpuModel(hand_profile()).predict(g);

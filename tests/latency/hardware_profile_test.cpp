@@ -54,7 +54,16 @@ TEST(HardwareProfile, BadFilesGiveClearErrors) {
     return path;
   };
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["clock_hz"]["value"] = -5; })),
-                   "p.json: params.clock_hz.value must be in [1e+07, 2e+09] (Hz), but got -5");
+                   "p.json: params.clock_hz.value must be in [1e+07, 5e+08] (Hz, Edge TPU core clock (libedgetpu's settings "
+                   "reach 500 MHz)), but got -5");
+  // Constants outside their physical range name the constant, the range and the value.
+  EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["sram_param_bytes"]["value"] = 64e6; })),
+                   "params.sram_param_bytes.value must be in [0, 8388608] (B, on-chip memory for caching parameters (at most "
+                   "the 8 MiB SRAM)), but got 6.4e+07");
+  EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["op_overhead_s"]["value"] = 0.5; })),
+                   "params.op_overhead_s.value must be in [0, 0.0001] (s, fixed cost per Edge TPU op (at most 100 us)), but got 0.5");
+  EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["depthwise_macs_per_cycle"]["value"] = 5000; })),
+                   "params.depthwise_macs_per_cycle.value must be in [0.01, 4096]");
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["array_rows"]["value"] = 64.5; })),
                    "params.array_rows.value must be a whole number, but got 64.5");
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["warp_factor"] = {{"value", 9}}; })),
@@ -98,6 +107,11 @@ TEST(Measurements, BadFilesGiveClearErrors) {
                    "measurements[0].latency_ms must be a latency > 0 (ms), but got -1");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "lenet", "latency_ms": 1}]})"), "usb3"),
                    "measurements[0].model: model \"lenet\" is not in the zoo");
+  EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "densenet169", "input": 224, "devboard_ms": 9}]})"),
+                                     "devboard"),
+                   "m.json: measurements[0].model: model \"densenet169\" is not in the zoo (");
+  EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"model": "lenet", "latency_ms": 1}]})"), "usb3"),
+                   "give that network as an inline \"graph\" (graph v1) instead");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"arch_str": "|x~0|", "latency_ms": 1}]})"), "usb3"),
                    "m.json: measurements[0]: NAS-Bench-201 arch \"|x~0|\" must have 3 nodes");
   EXPECT_THROW_MSG(load_measurements(file(R"({"measurements": [{"latency_ms": 1}]})"), "usb3"),

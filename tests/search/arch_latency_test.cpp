@@ -59,6 +59,31 @@ TEST(ArchLatency, IsTheLatencyModelOfTheLoweredArchitectureAndCached) {
   }
 }
 
+// The per-part cache must give exactly (bit for bit) what lowering the whole architecture gives,
+// in every shipped space and in one with ops the Edge TPU cannot map (those take the uncached path).
+TEST(ArchLatency, PartCacheReproducesTheLoweredGraphExactly) {
+  latency::HardwareProfile profile = latency::load_hardware_profile("coral-devboard");
+  std::vector<space::SearchSpace> spaces = {mixed_space()};
+  for (const char* name : {"tiny", "edgetpu", "mobilenet_v3_like", "proxylessnas"}) spaces.push_back(space::SearchSpace::load(name));
+  for (const space::SearchSpace& space : spaces) {
+    ArchLatency latency(space, profile);
+    std::mt19937_64 rng(11);
+    int compared = 0;
+    for (int i = 0; i < 300; ++i) {
+      std::vector<int> idx = space.sample(rng);
+      double cached = latency.latency_ms(idx);
+      ASSERT_EQ(cached, latency.latency_ms_uncached(idx)) << space.name() << " sample " << i;
+      latency::LatencyPrediction p = latency.latency_interval(idx);
+      EXPECT_LE(p.lo_ms, p.ms);
+      EXPECT_GE(p.hi_ms, p.ms);
+      ++compared;
+    }
+    EXPECT_EQ(compared, 300);
+    // Parts repeat across architectures: far fewer part evaluations than parts priced.
+    EXPECT_LT(latency.part_evaluations(), 300 * 10) << space.name();
+  }
+}
+
 TEST(ArchLatency, EdgeTpuMasksForbidExactlyTheUnmappedChoices) {
   space::SearchSpace space = mixed_space();
   ArchLatency latency(space, latency::load_hardware_profile("coral-usb3"));

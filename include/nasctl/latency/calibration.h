@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nasctl/latency/hardware_profile.h"
+#include "nasctl/latency/interval.h"
 #include "nasctl/latency/measurements.h"
 
 namespace nasctl::latency {
@@ -58,7 +59,16 @@ struct CalibrationResult {
   double loss_after = 0;
   int iterations = 0;
   bool converged = false;
+  /// Doubts about the measurements (unit_warnings on the predictions before the fit).
+  std::vector<std::string> warnings;
 };
+
+/// One line per measurement file whose latencies look like the wrong unit: when the median of
+/// measured / predicted over the file is >= 300 the values are most likely microseconds, when it is
+/// <= 1/300 seconds ("nb.json: the latencies are about 1000x the model's (median measured /
+/// predicted = 1000): they look like microseconds, but must be milliseconds"). `predicted` is one
+/// value per measurement, from any sensible profile (calibration uses its starting constants).
+std::vector<std::string> unit_warnings(const std::vector<Measurement>& data, const std::vector<double>& predicted);
 
 /// Fits; throws Error when a free constant is unknown or there are no measurements.
 CalibrationResult calibrate(const HardwareProfile& base, const std::vector<Measurement>& data,
@@ -67,12 +77,36 @@ CalibrationResult calibrate(const HardwareProfile& base, const std::vector<Measu
 struct CrossValidation {
   int folds = 0;
   std::vector<double> predicted;  ///< each measurement predicted by the fit that did not see it
+  std::vector<OpMix> mix;         ///< op-mix class of each held-out prediction
   FitStats stats;
 };
+
+/// The interval model of held-out predictions: per op-mix class, the quantiles of
+/// log(measured / predicted) bracketing `coverage`; each file weighs the same in total when
+/// `equal_file_weights` (as in calibration). `use` (optional) selects the measurements to fit on.
+IntervalModel interval_from_cv(const std::vector<Measurement>& data, const CrossValidation& cv, double coverage,
+                               bool equal_file_weights, const std::vector<bool>* use = nullptr);
+
+/// Share of the selected measurements whose value lies in their held-out prediction's interval
+/// under `model`.
+double interval_coverage(const std::vector<Measurement>& data, const CrossValidation& cv, const IntervalModel& model,
+                         const std::vector<bool>& use);
 /// The fold of each measurement: each file's measurements, shuffled with `seed`, are dealt
 /// round-robin into `folds` folds, so every fold holds a share of every file. Throws Error unless
 /// 2 <= folds <= data.size().
 std::vector<int> assign_folds(const std::vector<Measurement>& data, int folds, uint64_t seed);
+
+/// The fold of each measurement when whole groups are held out (Measurement::group: a zoo network
+/// family, a NAS-Bench-201 cell topology): each file's groups, shuffled with `seed`, are dealt
+/// round-robin into `folds` folds, and every measurement follows its group. With as many folds as
+/// a file has groups this is leave-one-group-out for that file. Throws Error unless
+/// 2 <= folds <= number of groups.
+std::vector<int> assign_group_folds(const std::vector<Measurement>& data, int folds, uint64_t seed);
+
+/// Cross-validation over a given assignment of measurements to folds 0..folds-1 (from
+/// assign_folds or assign_group_folds): each fold is predicted by a calibration on the others.
+CrossValidation cross_validate_folds(const HardwareProfile& base, const std::vector<Measurement>& data,
+                                     const CalibrationOptions& options, const std::vector<int>& fold_of, int folds);
 
 /// k-fold cross-validation over assign_folds(data, folds, seed): each fold is predicted by a
 /// calibration (from `base`) on the others.

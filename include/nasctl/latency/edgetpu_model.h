@@ -25,6 +25,7 @@
 #include "nasctl/graph/graph.h"
 #include "nasctl/latency/edgetpu_ops.h"
 #include "nasctl/latency/hardware_profile.h"
+#include "nasctl/latency/interval.h"
 
 namespace nasctl::latency {
 
@@ -52,6 +53,26 @@ struct OpCost {
   Bound bound = Bound::kCompute;
 };
 
+/// The cost terms of one Edge TPU op that do not depend on the rest of the network. What the op
+/// adds is max(compute, memory, weights) + overhead, where the weights term depends on how much of
+/// the parameter cache earlier ops used: EdgeTpuModel::combine() applies that, in execution order.
+/// The search caches these per block (search/arch_latency.h).
+struct OpTerms {
+  int node = -1;                     ///< index in the graph the terms were computed from
+  double compute_s = 0;              ///< systolic / vector work, unfused activation passes included
+  double memory_s = 0;               ///< activation bytes read and written / on-chip bandwidth
+  double overhead_s = 0;             ///< fixed per-op cost (per pass)
+  int64_t param_bytes = 0;           ///< parameters (folded batch norm included)
+  bool pool_or_elementwise = false;  ///< pool, add, mul, unfused activation, softmax (op-mix class)
+};
+
+/// The parts of a prediction that belong to the whole network.
+struct NetworkTerms {
+  double link_bytes = 0;   ///< input + output (or cut) tensors over the host link
+  bool on_edgetpu = true;  ///< false when the whole graph runs on the host CPU (no Edge TPU call)
+  double cpu_s = 0;        ///< ops after the cut, on the host CPU
+};
+
 /// The latency of one network, with its breakdown.
 struct LatencyReport {
   std::string network;            ///< Graph::name
@@ -61,6 +82,10 @@ struct LatencyReport {
   double cpu_ms = 0;              ///< sum over the ops after the cut (host CPU estimate)
   double transfer_ms = 0;         ///< input and output (or cut) tensors over the host link
   double overhead_ms = 0;         ///< fixed per-inference overhead
+  double lo_ms = 0;               ///< prediction interval (equal to total_ms when the profile has none)
+  double hi_ms = 0;
+  double interval_coverage = 0;   ///< share of held-out measurements the interval held (0: no interval)
+  OpMix mix = OpMix::kConv;       ///< op-mix class that chose the interval
   int64_t cached_param_bytes = 0;
   int64_t streamed_param_bytes = 0;
   bool on_edgetpu = true;         ///< true when the compiler maps the whole graph
@@ -78,15 +103,29 @@ class EdgeTpuModel {
   LatencyReport predict(const graph::Graph& graph) const;
   /// Latency in ms only: no allocation after the first call on a thread (the search's hot path).
   double predict_ms(const graph::Graph& graph) const;
+  /// Latency with its prediction interval (the profile's calibration.interval), no breakdown.
+  LatencyPrediction predict_interval(const graph::Graph& graph) const;
+  /// Latency from per-op terms (in execution order, all on the Edge TPU or before the cut) and the
+  /// network terms: the parameter cache, host transfers and per-inference overhead applied. The same
+  /// arithmetic as predict_ms(), which calls it, so cached terms reproduce it exactly. `report`,
+  /// when given, must have one OpCost per node the terms index.
+  LatencyPrediction combine(const OpTerms* ops, size_t count, const NetworkTerms& network,
+                            LatencyReport* report = nullptr) const;
+  /// The per-op terms of a graph's Edge TPU ops (before any cut) and its network terms.
+  void terms(const graph::Graph& graph, std::vector<OpTerms>* ops, NetworkTerms* network) const;
+  /// The interval model in force (empty when the profile carries none).
+  const IntervalModel& interval_model() const { return interval_; }
+
   /// Peak systolic throughput the profile allows (ops/s, 2 per MAC, after conv_efficiency).
   double peak_ops_per_s() const;
 
   const HardwareProfile& profile() const { return profile_; }
 
  private:
-  double evaluate(const graph::Graph& graph, LatencyReport* report) const;
+  LatencyPrediction evaluate(const graph::Graph& graph, LatencyReport* report) const;
 
   HardwareProfile profile_;
+  IntervalModel interval_;
 };
 
 }  // namespace nasctl::latency

@@ -23,7 +23,19 @@ struct Measurement {
   std::string file;       ///< file name it came from (no directory)
   graph::Graph graph;     ///< finalized
   double latency_ms = 0;
+  /// What cross-validation holds out together: "family:<name>" for a zoo network (all MobileNets
+  /// are one family), "topology:<signature>" for any other graph (networks that compile to the
+  /// same ops, such as NAS-Bench-201 cells that differ only in dead edges, share it).
+  std::string group;
 };
+
+/// The family of a zoo model name: its first word without digits ("mobilenet_v2" -> "mobilenet",
+/// "resnet50_v1" -> "resnet", "efficientnet_edgetpu_s" -> "efficientnet").
+std::string network_family(const std::string& model);
+
+/// A signature of a finalized graph's structure (ops, attributes, wiring; not the node ids):
+/// equal for graphs that compile to the same network.
+std::string topology_signature(const graph::Graph& graph);
 
 /// Reads one file, taking the "<device>_ms" column where entries have one. Errors name the file,
 /// the entry index and the key.

@@ -31,6 +31,14 @@ namespace nasctl::space {
 /// change channels or stride, groups that do not divide the channels). The result is finalized.
 graph::Graph lower(const ArchSpec& arch);
 
+/// The parts of lower(arch), each as a graph of its own whose input is the part's input: the stem
+/// (input arch.input), block `index` (not a skip) on `input`, and the head (head conv, pool, hidden
+/// and classifier layers) on `input`. Same nodes, ids and attributes as in lower(arch), so that
+/// costs computed per part add up to the whole (search/arch_latency.h caches them per block).
+graph::Graph lower_stem(const ArchSpec& arch);
+graph::Graph lower_block(const ArchSpec& arch, int index, graph::Shape input);
+graph::Graph lower_head(const ArchSpec& arch, graph::Shape input);
+
 /// The node id prefix of block `index` of type `type`: "b3", "b3f", "b3g" ("" for skip).
 std::string block_prefix(int index, BlockType type);
 
