@@ -34,9 +34,9 @@ TEST(SearchCommand, HelpShowsTheEmbeddedDefaults) {
   std::string origin;
   CommandResult help = run_nasctl("search --help");
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("--steps INT [2000]"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("--space TEXT [tiny]"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("--reward absolute|mnas_soft|mnas_hard [absolute]"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--steps INT=2000"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--space TEXT=tiny"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--reward absolute|mnas_soft|mnas_hard=absolute"), std::string::npos) << help.out;
 }
 
 TEST(SearchCommand, ResumeRefusesAFlagThatWouldChangeTheRun) {
