@@ -20,8 +20,9 @@
 # 5. The searched and random architectures scored with the search's shared weights (`nasctl search
 #    score`, the whole validation split) for the supernet's rank correlation with retraining.
 # 6. summary.md (table, Pareto comparison, rank correlation) and pareto.svg, from what has finished.
-# Every finished step is reused (a `done` file, or its output), so the script can be stopped and
-# resumed, across sessions too. SKIP_TRAINING=1 only (re)writes the summary.
+# Every finished step is reused (a `done` file, or its output) and an interrupted search or
+# retraining continues from its checkpoint, so the script can be stopped and resumed, across
+# sessions too. SKIP_TRAINING=1 only (re)writes the summary.
 set -euo pipefail
 build=$1
 out=$2
@@ -68,10 +69,15 @@ PY
 # 2. The family search.
 search="$out/search"
 if [[ ! -f "$search/family.json" ]]; then
-  rm -rf "$search"
-  "$nasctl" --seed "${SEARCH_SEED:-0}" --log-level warn search --space $space --hardware $hardware \
-    --target-ms "$targets" --steps "${SEARCH_STEPS:-2000}" --out "$search" ${SEARCH_FLAGS:-} > "$search.log" 2>&1 \
-    || { echo "the family search failed, see $search.log"; exit 1; }
+  if [[ -f "$search/checkpoints/last.ckpt" ]]; then  # an interrupted search continues where it stopped
+    "$nasctl" --log-level warn search --out "$search" --resume >> "$search.log" 2>&1 \
+      || { echo "resuming the family search failed, see $search.log"; exit 1; }
+  else
+    rm -rf "$search"
+    "$nasctl" --seed "${SEARCH_SEED:-0}" --log-level warn search --space $space --hardware $hardware \
+      --target-ms "$targets" --steps "${SEARCH_STEPS:-2000}" --out "$search" ${SEARCH_FLAGS:-} > "$search.log" 2>&1 \
+      || { echo "the family search failed, see $search.log"; exit 1; }
+  fi
 fi
 
 # 3. Random architectures spread over the baselines' latency range.
@@ -105,9 +111,14 @@ retrain() {  # retrain RUN_DIR SEED network flags...
   local run=$1 seed=$2
   shift 2
   [[ -f "$run/done" ]] && return
-  rm -rf "$run"
-  "$nasctl" --seed "$seed" --log-level warn train "$@" --data fashion-mnist --epochs "$epochs" --batch-size 64 \
-    --out "$run" > "$run.log" 2>&1 || { echo "training $run failed, see $run.log"; exit 1; }
+  if [[ -f "$run/config.json" ]]; then  # an interrupted retraining continues from its last checkpoint
+    "$nasctl" --log-level warn train --out "$run" --resume >> "$run.log" 2>&1 \
+      || { echo "resuming $run failed, see $run.log"; exit 1; }
+  else
+    rm -rf "$run"
+    "$nasctl" --seed "$seed" --log-level warn train "$@" --data fashion-mnist --epochs "$epochs" --batch-size 64 \
+      --out "$run" > "$run.log" 2>&1 || { echo "training $run failed, see $run.log"; exit 1; }
+  fi
   touch "$run/done"
 }
 if [[ "${SKIP_TRAINING:-0}" != 1 ]]; then

@@ -152,6 +152,19 @@ open(f"{out}/summary.md.tmp", "w").write("\n".join(lines) + "\n")
 os.replace(f"{out}/summary.md.tmp", f"{out}/summary.md")
 
 
+COLORS = {"baseline": "#d62728", "searched": "#1f77b4", "random": "#7f7f7f"}
+
+
+def mark(kind, x, y, title):
+    """A baseline is a square, a searched network a circle, a random one a triangle."""
+    c = COLORS[kind]
+    if kind == "baseline":
+        return f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{c}">{title}</rect>'
+    if kind == "searched":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{c}">{title}</circle>'
+    return f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f} Z" fill="{c}">{title}</path>'
+
+
 # pareto.svg: accuracy with error bars against latency; the Pareto front over the networks' means.
 def svg_plot(path):
     shown = [n for n in networks if n["n"] > 0]
@@ -164,7 +177,7 @@ def svg_plot(path):
     y0, y1 = math.floor(min(ys) - 0.2), math.ceil(max(ys) + 0.2)
     px = lambda x: left + (x - x0) / (x1 - x0) * (w - left - right)
     py = lambda y: top + (y1 - y) / (y1 - y0) * (h - top - bottom)
-    colors = {"baseline": "#d62728", "searched": "#1f77b4", "random": "#7f7f7f"}
+    colors = COLORS
     e = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
          f'<rect width="{w}" height="{h}" fill="white"/>',
          f'<text x="{left}" y="22" font-size="14">Fashion-MNIST top-1 against predicted Edge TPU latency '
@@ -196,19 +209,13 @@ def svg_plot(path):
         if not math.isnan(n["std"]):
             e.append(f'<line x1="{x:.1f}" y1="{py(n["mean"] - n["std"]):.1f}" x2="{x:.1f}" '
                      f'y2="{py(n["mean"] + n["std"]):.1f}" stroke="{c}"/>')
-        title = f'<title>{n["name"]}: {n["latency_ms"]:.3f} ms, {fmt(n)}</title>'
+        e.append(mark(n["kind"], x, y, f'<title>{n["name"]}: {n["latency_ms"]:.3f} ms, {fmt(n)}</title>'))
         if n["kind"] == "baseline":
-            e.append(f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{c}">{title}</rect>')
             e.append(f'<text x="{x + 8:.1f}" y="{y - 6:.1f}" fill="{c}" font-size="10">{n["name"]}</text>')
-        elif n["kind"] == "searched":
-            e.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{c}">{title}</circle>')
-        else:
-            e.append(f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f} Z" '
-                     f'fill="{c}">{title}</path>')
     legend = [("baseline (zoo)", "baseline"), ("searched family", "searched"), ("random of the space", "random")]
     for i, (label, kind) in enumerate(legend):
         y = top + 20 + 20 * i
-        e.append(f'<circle cx="{w - right + 20}" cy="{y - 4}" r="5" fill="{colors[kind]}"/>')
+        e.append(mark(kind, w - right + 20, y - 4, ""))
         e.append(f'<text x="{w - right + 32}" y="{y}">{label}</text>')
     e.append(f'<line x1="{w - right + 12}" y1="{top + 76}" x2="{w - right + 28}" y2="{top + 76}" stroke="#2ca02c" '
              f'stroke-dasharray="5,4"/><text x="{w - right + 32}" y="{top + 80}">Pareto front (means)</text>')

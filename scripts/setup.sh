@@ -12,6 +12,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler libarmnntfliteparser-dev libarmnn-cpuref-backend22
   dataset-fashion-mnist
   python3 python3-torch python3-torchvision python3-pil
+  chromium  # the report test loads its page in headless Chromium
 )
 
 # Node.js runs the TFLite runtime (WebAssembly) in the export tests. A machine may already carry

@@ -23,6 +23,7 @@ const Register kCommands[] = {
     add_train_command,
     add_eval_command,
     add_export_command,
+    add_report_command,
 };
 
 void setup_logging(const std::string& level) {

@@ -26,6 +26,7 @@ void add_latency_command(CLI::App& app, const GlobalOptions& global);
 void add_search_command(CLI::App& app, const GlobalOptions& global);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
+void add_report_command(CLI::App& app, const GlobalOptions& global);
 
 /// Sets up spdlog (stderr) and LibTorch threads from the global flags; called before any command.
 void apply_global_options(const GlobalOptions& global);

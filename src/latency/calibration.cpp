@@ -398,7 +398,7 @@ std::vector<std::string> unit_warnings(const std::vector<Measurement>& data, con
     const char* unit = median >= 300 ? "microseconds" : median <= 1.0 / 300 ? "seconds" : nullptr;
     if (!unit) continue;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3g", median);
+    std::snprintf(buf, sizeof buf, "%.4g", median);
     double factor = median >= 1 ? median : 1 / median;
     char approx[32];
     std::snprintf(approx, sizeof approx, "%s%.0fx", median >= 1 ? "" : "1/", std::pow(10.0, std::round(std::log10(factor))));

@@ -1,7 +1,7 @@
 #include "nasctl/latency/hardware_profile.h"
 
 #include <cmath>
-#include <sstream>
+#include <cstdio>
 
 #include "nasctl/core/configs.h"
 #include "nasctl/core/error.h"
@@ -12,9 +12,9 @@ namespace {
 constexpr const char* kFormat = "nasctl-hardware-v1";
 
 std::string number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);  // 8388608, not 8.38861e+06
+  return buf;
 }
 
 }  // namespace

@@ -1,58 +1,58 @@
-// `nasctl search` flags through the real binary: errors name the key and the flag, --help shows the
-// embedded config's defaults, --resume refuses a flag that would change the run. No search runs.
-
+// `nasctl search` through the real binary: a family from a --target-ms list, `search score`, and bad
+// targets refused with one line and exit 2 before any training.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "cli/cli_support.h"
+#include "cli_support.h"
 #include "nasctl/core/files.h"
 #include "nasctl/core/json.h"
 
 namespace nasctl {
 namespace {
 
-using testing::CommandResult;
 using testing::run_nasctl;
 
-TEST(SearchCommand, BadFlagsNameTheKeyAndTheFlag) {
-  CommandResult steps = run_nasctl("search --steps 0 --log-level off");
-  EXPECT_EQ(steps.exit_code, 2);
-  EXPECT_EQ(steps.err, "nasctl: error: search.steps (--steps) must be > 0, but got 0\n");
-  CommandResult target = run_nasctl("search --target-ms 0.6,fast --log-level off");
-  EXPECT_EQ(target.exit_code, 2);
-  EXPECT_EQ(target.err,
-            "nasctl: error: search.targets_ms (--target-ms) must be a comma-separated list of numbers, but got "
-            "\"0.6,fast\"\n");
-  CommandResult reward = run_nasctl("search --reward fastest --log-level off");
-  EXPECT_EQ(reward.err,
-            "nasctl: error: search.controller.reward (--reward) must be one of absolute, mnas_soft, mnas_hard, but got "
-            "\"fastest\"\n");
+TEST(SearchCommand, TargetListSearchesAFamilyThatScoreReads) {
+  testing::TempDir tmp;
+  const std::string run = tmp.file("family");
+  auto r = run_nasctl("--threads 1 --log-level warn search --target-ms 0.6,0.5 --steps 4 --batch-size 8 --out '" +
+                      run + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json family = parse_json(r.out, "stdout");  // --json prints family.json
+  ASSERT_EQ(family["targets"].size(), 2u);
+  EXPECT_EQ(family["targets"][0]["target_ms"], 0.5);  // sorted
+  EXPECT_EQ(family["targets"][1]["arch"], "arch-0.6.json");
+  EXPECT_TRUE(std::filesystem::exists(run + "/arch-0.5.json"));
+
+  auto s = run_nasctl("--threads 1 search score '" + run + "' '" + run + "/arch-0.5.json' '" + run +
+                      "/arch-0.6.json' --batches 2 --json");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  Json scores = parse_json(s.out, "stdout");
+  ASSERT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores[0]["images"], 16);
+  EXPECT_DOUBLE_EQ(scores[0]["latency_ms"].get<double>(), family["targets"][0]["latency_ms"].get<double>());
 }
 
-TEST(SearchCommand, HelpShowsTheEmbeddedDefaults) {
-  std::string origin;
-  CommandResult help = run_nasctl("search --help");
-  EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("--steps INT=2000"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("--space TEXT=tiny"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("--reward absolute|mnas_soft|mnas_hard=absolute"), std::string::npos) << help.out;
-}
-
-TEST(SearchCommand, ResumeRefusesAFlagThatWouldChangeTheRun) {
-  testing::TempDir dir;
-  std::filesystem::create_directories(dir.file("run"));
-  Json options = parse_json(R"({"target_ms": 0.5, "steps": 40})", "test");
-  write_file_atomic(dir.file("run/config.json"),
-                    Json({{"format", "nasctl.search_config"}, {"search", options}}).dump());
-  CommandResult r = run_nasctl("search --out '" + dir.file("run") + "' --resume --steps 50 --log-level off");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "nasctl: error: --resume continues with the run's own config (" + dir.file("run/config.json") +
-                       "): search.steps (--steps) would change from 40 to 50; drop the flag\n");
-  CommandResult config = run_nasctl("search --out '" + dir.file("run") + "' --resume --config default --log-level off");
-  EXPECT_NE(config.err.find("drop --config"), std::string::npos) << config.err;
-  CommandResult no_out = run_nasctl("search --resume --log-level off");
-  EXPECT_NE(no_out.err.find("--resume needs --out RUN_DIR"), std::string::npos) << no_out.err;
+TEST(SearchCommand, BadTargetsExitTwoWithOneLine) {
+  testing::TempDir tmp;
+  struct Case {
+    std::string args, message;
+  } cases[] = {
+      {"--target-ms 0.5,0.6,0.5", "targets_ms lists the target 0.5 ms twice"},
+      {"--target-ms 0.5,-0.6", "targets_ms must be a list of latencies > 0 in ms"},
+      {"--target-ms 0.5,40", "search.targets_ms 40 is above the slowest architecture of space 'tiny'"},
+      {"--target-ms 0.01,0.5", "search.targets_ms 0.01 is below the fastest architecture of space 'tiny'"},
+  };
+  for (const Case& c : cases) {
+    auto r = run_nasctl("search " + c.args + " --steps 2 --out '" + tmp.file("run") + "'");
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp.file("run"))) << c.args;
+  }
+  auto missing = run_nasctl("search score '" + tmp.file("nothing") + "' nothing.json");
+  EXPECT_EQ(missing.exit_code, 2);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ TEST(SpaceCommand, SamplesAreArchSpecsOfTheSpaceAndFollowTheSeed) {
 TEST(SpaceCommand, ListsBuiltInSpaces) {
   Result r = run_nasctl("space --list");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"edgetpu", "mobilenet_v3_like", "proxylessnas", "tiny"}) {
+  for (const char* name : {"edgetpu", "edgetpu_small", "mobilenet_v3_like", "proxylessnas", "tiny"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
 }
@@ -72,7 +72,7 @@ TEST(SpaceCommand, BadInputExitsTwoWithOneLine) {
   Result r = run_nasctl("space --space no_such_space");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "nasctl: error: no_such_space: no such file, and not a built-in spaces config (built-in: edgetpu, "
-                   "mobilenet_v3_like, proxylessnas, tiny)\n");
+                   "edgetpu_small, mobilenet_v3_like, proxylessnas, tiny)\n");
   testing::TempDir dir;
   Json bad = Json::parse(read_file(testing::source_dir() + "/configs/spaces/tiny.json"));
   bad["stages"][2]["layers"] = 0;

@@ -223,7 +223,7 @@ TEST(EdgeTpuOps, DocumentedLimits) {
   EXPECT_EQ(first_unsupported_node(graph), 0);
   // Everything on the CPU: no Edge TPU overhead, no transfers.
   HardwareProfile p = hand_profile();
-  p.inference_overhead_s = 1;
+  p.inference_overhead_s = 0.04;
   LatencyReport r = EdgeTpuModel(p).predict(graph);
   EXPECT_EQ(r.overhead_ms, 0);
   EXPECT_EQ(r.transfer_ms, 0);

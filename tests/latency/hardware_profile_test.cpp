@@ -54,12 +54,12 @@ TEST(HardwareProfile, BadFilesGiveClearErrors) {
     return path;
   };
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["clock_hz"]["value"] = -5; })),
-                   "p.json: params.clock_hz.value must be in [1e+07, 5e+08] (Hz, Edge TPU core clock (libedgetpu's settings "
+                   "p.json: params.clock_hz.value must be in [10000000, 500000000] (Hz, Edge TPU core clock (libedgetpu's settings "
                    "reach 500 MHz)), but got -5");
   // Constants outside their physical range name the constant, the range and the value.
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["sram_param_bytes"]["value"] = 64e6; })),
                    "params.sram_param_bytes.value must be in [0, 8388608] (B, on-chip memory for caching parameters (at most "
-                   "the 8 MiB SRAM)), but got 6.4e+07");
+                   "the 8 MiB SRAM)), but got 64000000");
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["op_overhead_s"]["value"] = 0.5; })),
                    "params.op_overhead_s.value must be in [0, 0.0001] (s, fixed cost per Edge TPU op (at most 100 us)), but got 0.5");
   EXPECT_THROW_MSG(load_hardware_profile(broken([](Json& j) { j["params"]["depthwise_macs_per_cycle"]["value"] = 5000; })),

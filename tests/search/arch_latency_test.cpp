@@ -64,7 +64,9 @@ TEST(ArchLatency, IsTheLatencyModelOfTheLoweredArchitectureAndCached) {
 TEST(ArchLatency, PartCacheReproducesTheLoweredGraphExactly) {
   latency::HardwareProfile profile = latency::load_hardware_profile("coral-devboard");
   std::vector<space::SearchSpace> spaces = {mixed_space()};
-  for (const char* name : {"tiny", "edgetpu", "mobilenet_v3_like", "proxylessnas"}) spaces.push_back(space::SearchSpace::load(name));
+  for (const char* name : {"tiny", "edgetpu", "edgetpu_small", "mobilenet_v3_like", "proxylessnas"}) {
+    spaces.push_back(space::SearchSpace::load(name));
+  }
   for (const space::SearchSpace& space : spaces) {
     ArchLatency latency(space, profile);
     std::mt19937_64 rng(11);
