@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "nasctl/core/runtime.h"
+#include "nasctl/nn/runtime.h"
 #include "nasctl/data/loader.h"
 
 int main(int argc, char** argv) {

@@ -34,7 +34,7 @@
 #include "nasctl/space/lower.h"
 #include "nasctl/space/search_space.h"
 #include "nasctl/train/optimizer.h"
-#include "nn/depthwise.h"
+#include "nasctl/nn/depthwise.h"
 #include "bench_args.h"
 
 using namespace nasctl;

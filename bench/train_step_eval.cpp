@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "nasctl/core/json.h"
-#include "nasctl/core/runtime.h"
+#include "nasctl/nn/runtime.h"
 #include "nasctl/graph/zoo.h"
 #include "nasctl/nn/graph_net.h"
 #include "nasctl/train/evaluate.h"

@@ -3,7 +3,7 @@
 set_source_files_properties(${PROJECT_SOURCE_DIR}/src/nn/batch_norm_act.cpp ${PROJECT_SOURCE_DIR}/src/nn/depthwise.cpp
                             PROPERTIES COMPILE_OPTIONS "-fno-trapping-math")
 
-# Per-module dependencies of nasctl_torch beyond LibTorch.
+# Per-module dependencies of the LibTorch modules beyond LibTorch.
 
 # data: JPEG through libjpeg-turbo's TurboJPEG API, PNG through libpng, gzip'd IDX through zlib.
 find_package(PkgConfig QUIET)
@@ -11,16 +11,16 @@ if(PkgConfig_FOUND)
   pkg_check_modules(NASCTL_TURBOJPEG QUIET IMPORTED_TARGET libturbojpeg)
 endif()
 if(TARGET PkgConfig::NASCTL_TURBOJPEG)
-  target_link_libraries(nasctl_torch PUBLIC PkgConfig::NASCTL_TURBOJPEG)
+  target_link_libraries(nasctl_data PRIVATE PkgConfig::NASCTL_TURBOJPEG)
 else()
   find_path(NASCTL_TURBOJPEG_INCLUDE turbojpeg.h REQUIRED)
   find_library(NASCTL_TURBOJPEG_LIBRARY turbojpeg REQUIRED)
-  target_include_directories(nasctl_torch PUBLIC ${NASCTL_TURBOJPEG_INCLUDE})
-  target_link_libraries(nasctl_torch PUBLIC ${NASCTL_TURBOJPEG_LIBRARY})
+  target_include_directories(nasctl_data PRIVATE ${NASCTL_TURBOJPEG_INCLUDE})
+  target_link_libraries(nasctl_data PRIVATE ${NASCTL_TURBOJPEG_LIBRARY})
 endif()
 find_package(PNG REQUIRED)
 find_package(ZLIB REQUIRED)
-target_link_libraries(nasctl_torch PUBLIC PNG::PNG ZLIB::ZLIB)
+target_link_libraries(nasctl_data PRIVATE PNG::PNG ZLIB::ZLIB)
 
 # export: the TFLite writer is generated at build time by flatc from the project's own schema
 # (src/export/schema/tflite_subset.fbs) into the build tree; the FlatBuffers runtime is header-only.
@@ -40,8 +40,8 @@ add_custom_command(OUTPUT ${NASCTL_TFLITE_GENERATED}
   DEPENDS ${NASCTL_TFLITE_SCHEMA}
   COMMENT "flatc: generating the TFLite schema subset")
 add_custom_target(nasctl_tflite_schema DEPENDS ${NASCTL_TFLITE_GENERATED})
-add_dependencies(nasctl_torch nasctl_tflite_schema)
-target_include_directories(nasctl_torch PUBLIC ${NASCTL_TFLITE_GENERATED_DIR} ${NASCTL_FLATBUFFERS_INCLUDE})
+add_dependencies(nasctl_export nasctl_tflite_schema)
+target_include_directories(nasctl_export PUBLIC ${NASCTL_TFLITE_GENERATED_DIR} ${NASCTL_FLATBUFFERS_INCLUDE})
 
 # train: data parallelism on c10d. Gloo (CPU) is compiled into LibTorch; its header needs the gloo
 # headers (libgloo-dev) and USE_C10D_GLOO. NCCL only with a CUDA LibTorch that ships the header.
@@ -53,7 +53,7 @@ option(NASCTL_WITH_GLOO "Multi-process training on CPUs through c10d's Gloo back
 set(NASCTL_DIST_DEFINITIONS "")
 if(NASCTL_WITH_GLOO AND NASCTL_GLOO_INCLUDE AND NASCTL_C10D_GLOO_HEADER)
   list(APPEND NASCTL_DIST_DEFINITIONS USE_C10D_GLOO)
-  target_include_directories(nasctl_torch PRIVATE ${NASCTL_GLOO_INCLUDE})
+  target_include_directories(nasctl_train PRIVATE ${NASCTL_GLOO_INCLUDE})
 elseif(NASCTL_WITH_GLOO)
   message(WARNING "gloo headers (libgloo-dev) or c10d's ProcessGroupGloo.hpp not found: multi-process CPU training disabled")
 endif()

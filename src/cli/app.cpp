@@ -8,7 +8,8 @@
 #include <thread>
 
 #include "nasctl/core/error.h"
-#include "nasctl/core/runtime.h"
+#include "nasctl/core/limits.h"
+#include "nasctl/nn/runtime.h"
 
 namespace nasctl::cli {
 namespace {

@@ -5,6 +5,7 @@
 #include "cli/app.h"
 #include "nasctl/core/error.h"
 #include "nasctl/export/exporter.h"
+#include "nasctl/graph/zoo.h"
 
 namespace nasctl::cli {
 namespace {
@@ -61,8 +62,7 @@ void run_export_command(ExportCliOptions o, const GlobalOptions& global) {
   } else {
     throw Error("--weights must be one of auto, model, ema, but got \"" + o.weights + "\"");
   }
-  if (o.input_size < 0) throw Error("--input-size must be > 0, but got " + std::to_string(o.input_size));
-  if (o.classes <= 0) throw Error("--classes must be > 0, but got " + std::to_string(o.classes));
+  graph::check_zoo_request(o.input_size, o.classes, "--input-size", "--classes");
   o.exp.network.zoo.input_size = o.input_size;
   o.exp.network.zoo.classes = o.classes;
   o.exp.seed = global.seed;

@@ -1,7 +1,9 @@
 #include "cli/format.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
-#include <cstdio>
+#include <cmath>
 #include <sstream>
 
 namespace nasctl::cli {
@@ -23,10 +25,18 @@ std::string human_count(double value) {
     value /= 1000.0;
     ++unit;
   }
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f%s" : "%.2f%s", value, units[unit]);
-  return buffer;
+  return fixed(value, unit == 0 ? 0 : 2) + units[unit];
 }
+
+std::string fixed(double value, int digits) { return fmt::format("{:.{}f}", value, digits); }
+
+std::string percent(double fraction, int digits) {
+  return std::isfinite(fraction) ? fixed(100 * fraction, digits) + "%" : "-";
+}
+
+std::string significant(double value, int significant) { return fmt::format("{:.{}g}", value, significant); }
+
+std::string kib(int64_t bytes) { return fixed(static_cast<double>(bytes) / 1024.0, 1); }
 
 TextTable::TextTable(std::vector<std::string> header, std::vector<bool> right_align)
     : header_(std::move(header)), right_align_(std::move(right_align)) {

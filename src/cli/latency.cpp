@@ -1,8 +1,9 @@
 // `nasctl latency`: predicted Edge TPU latency of a network, per layer; `--batch` for many
 // networks; `nasctl latency calibrate`: fit a hardware profile to measured latencies.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -12,14 +13,13 @@
 #include "nasctl/core/files.h"
 #include "nasctl/graph/graph_json.h"
 #include "nasctl/graph/nb201.h"
-#include "nasctl/latency/calibration.h"
+#include "nasctl/graph/zoo.h"
+#include "nasctl/latency/calibration_run.h"
 #include "nasctl/latency/edgetpu_model.h"
 #include "nasctl/latency/report.h"
 #include "nasctl/space/arch_spec.h"
 #include "nasctl/space/lower.h"
 #include "nasctl/space/network_source.h"
-
-#include <spdlog/spdlog.h>
 
 namespace nasctl::cli {
 namespace {
@@ -37,8 +37,7 @@ struct LatencyOptions {
   std::string batch;                  ///< --batch FILE.jsonl; default none
 
   void validate() const {
-    if (input_size < 0) throw Error("--input-size must be > 0, but got " + std::to_string(input_size));
-    if (classes <= 0) throw Error("--classes must be > 0, but got " + std::to_string(classes));
+    graph::check_zoo_request(input_size, classes, "--input-size", "--classes");
     if (channels <= 0) throw Error("--channels must be > 0, but got " + std::to_string(channels));
     if (!(width > 0)) throw Error("--width must be > 0, but got " + Json(width).dump());
     int sources = !source.model.empty() + !source.graph_file.empty() + !source.arch_file.empty() + !nb201.empty();
@@ -49,41 +48,13 @@ struct LatencyOptions {
   }
 };
 
-struct CalibrateOptions {
-  std::string hardware;                  ///< --hardware BASE (required)
-  std::vector<std::string> measurements; ///< --measurements FILE... (required)
-  std::string out;                       ///< --out PROFILE.json; default none (report only)
-  std::string chip_from;                 ///< --chip-from PROFILE; default none
-  latency::CalibrationOptions fit;       ///< --free, --loss-scale, --point-weights, --max-iterations
-  int cv_folds = 0;                      ///< --cv K; default 0 = no cross-validation
-  bool json = false;                     ///< --json
-
-  void validate() const {
-    if (hardware.empty()) throw Error("--hardware is required: the base profile to calibrate");
-    if (measurements.empty()) throw Error("--measurements needs at least one file");
-    if (cv_folds == 1 || cv_folds < 0) throw Error("--cv must be 0 (off) or >= 2, but got " + std::to_string(cv_folds));
-    if (!(fit.loss_scale > 0)) throw Error("--loss-scale must be > 0, but got " + std::to_string(fit.loss_scale));
-    if (fit.max_iterations < 1) throw Error("--max-iterations must be >= 1, but got " + std::to_string(fit.max_iterations));
-  }
+struct CalibrateCommand {
+  latency::CalibrationRequest request;  ///< --hardware, --measurements, --out, --chip-from, --free, --cv, ...
+  bool json = false;                    ///< --json
 };
 
-std::string ms(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-
-std::string us(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", seconds * 1e6);
-  return buf;
-}
-
-std::string kib(int64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", double(bytes) / 1024.0);
-  return buf;
-}
+std::string ms(double v) { return fixed(v, 3); }
+std::string us(double seconds) { return fixed(seconds * 1e6, 1); }
 
 graph::Graph load_graph(const LatencyOptions& o) {
   if (!o.nb201.empty()) {
@@ -124,11 +95,9 @@ void print_report(const graph::Graph& g, const latency::LatencyReport& r) {
   for (const latency::OpCost& c : r.ops) {
     if (c.bound == latency::Bound::kFused) continue;
     const graph::Node& n = g.nodes[size_t(c.node)];
-    char share[16];
-    std::snprintf(share, sizeof share, "%.1f%%", 100.0 * c.time_s / (r.total_ms * 1e-3));
     table.add_row({n.id, labels[size_t(c.node)], n.output.str(), with_commas(n.macs), kib(c.cached_bytes),
                    kib(c.streamed_bytes), us(c.compute_s), us(c.memory_s), us(c.weights_s), us(c.time_s),
-                   latency::bound_name(c.bound), share});
+                   latency::bound_name(c.bound), percent(c.time_s / (r.total_ms * 1e-3), 1)});
   }
   std::cout << table.str();
 }
@@ -188,144 +157,40 @@ void run_latency(const LatencyOptions& o) {
   }
 }
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-/// The command line that reproduces a calibration, without this machine's directories.
-std::string calibrate_command(const CalibrateOptions& o) {
-  std::string cmd = "nasctl latency calibrate --hardware " + base_name(o.hardware);
-  if (!o.chip_from.empty()) cmd += " --chip-from " + base_name(o.chip_from);
-  cmd += " --measurements";
-  for (const std::string& m : o.measurements) cmd += " " + base_name(m);
-  for (const std::string& f : o.fit.free) cmd += " --free " + f;
-  if (o.fit.loss_scale != latency::CalibrationOptions().loss_scale) cmd += " --loss-scale " + std::to_string(o.fit.loss_scale);
-  if (!o.fit.equal_file_weights) cmd += " --point-weights";
-  if (!o.out.empty()) cmd += " --out " + base_name(o.out);
-  return cmd;
-}
-
-/// The chip constants (array, clock, throughputs, SRAM) are the same on every Edge TPU system.
-void copy_chip_constants(latency::HardwareProfile& base, const latency::HardwareProfile& from) {
-  const auto& table = latency::profile_params();
-  for (size_t k = 0; k < table.size(); ++k) {
-    std::string key = table[k].key;
-    if (key == "host_bandwidth") break;  // the host link, runtime and CPU follow the chip constants
-    base.*table[k].member = from.*table[k].member;
-    base.sources[k] = "same Edge TPU chip as " + from.name + ": " + from.sources[k];
-    base.fit[k] = false;
-  }
-}
-
-Json stats_json(const latency::FitStats& s) {
-  return {{"n", s.n},
-          {"median_abs_rel_error", s.median_abs_rel_error},
-          {"mean_abs_rel_error", s.mean_abs_rel_error},
-          {"max_abs_rel_error", s.max_abs_rel_error},
-          {"within_10pct", s.within_10pct},
-          {"within_20pct", s.within_20pct},
-          {"spearman", s.spearman},
-          {"rms_log_error", s.rms_log_error}};
-}
-
-/// Stats of `predicted` against the measurements, overall and per file.
-Json stats_by_file(const std::vector<latency::Measurement>& data, const std::vector<double>& predicted) {
-  Json out = Json::object();
-  std::vector<std::string> files;
-  for (const latency::Measurement& m : data)
-    if (std::find(files.begin(), files.end(), m.file) == files.end()) files.push_back(m.file);
-  std::vector<double> all_measured;
-  for (const latency::Measurement& m : data) all_measured.push_back(m.latency_ms);
-  out["all"] = stats_json(latency::fit_stats(predicted, all_measured));
-  for (const std::string& f : files) {
-    std::vector<double> p, m;
-    for (size_t i = 0; i < data.size(); ++i)
-      if (data[i].file == f) p.push_back(predicted[i]), m.push_back(data[i].latency_ms);
-    out[f] = stats_json(latency::fit_stats(p, m));
-  }
-  return out;
-}
-
 void print_stats_table(const std::string& title, const Json& by_file) {
   std::cout << title << "\n";
   TextTable table({"measurements", "n", "median |err|", "mean |err|", "max |err|", "within 10%", "within 20%", "Spearman"},
                   {false, true, true, true, true, true, true, true});
-  auto pct = [](double v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%.1f%%", 100 * v);
-    return std::string(buf);
-  };
+  auto pct = [](const Json& v) { return percent(v.get<double>(), 1); };
   for (const auto& item : by_file.items()) {
     const Json& s = item.value();
-    char rho[16];
-    std::snprintf(rho, sizeof rho, "%.3f", s["spearman"].get<double>());
     table.add_row({item.key(), std::to_string(s["n"].get<int>()), pct(s["median_abs_rel_error"]), pct(s["mean_abs_rel_error"]),
-                   pct(s["max_abs_rel_error"]), pct(s["within_10pct"]), pct(s["within_20pct"]), rho});
+                   pct(s["max_abs_rel_error"]), pct(s["within_10pct"]), pct(s["within_20pct"]), fixed(s["spearman"].get<double>(), 3)});
   }
   std::cout << table.str();
 }
 
-void run_calibrate(const CalibrateOptions& o, uint64_t seed) {
-  o.validate();
-  latency::HardwareProfile base = latency::load_hardware_profile(o.hardware);
-  if (!o.chip_from.empty()) copy_chip_constants(base, latency::load_hardware_profile(o.chip_from));
-  std::vector<latency::Measurement> data;
-  for (const std::string& file : o.measurements) {
-    std::vector<latency::Measurement> part = latency::load_measurements(file, base.device);
-    data.insert(data.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
-  }
-  latency::CalibrationResult fit = latency::calibrate(base, data, o.fit);
-  for (const std::string& w : fit.warnings) spdlog::warn("{}", w);
-  const std::string command = calibrate_command(o);
-  Json before = stats_by_file(data, fit.predicted_before), after = stats_by_file(data, fit.predicted_after);
-  Json calibration = {{"command", command}, {"loss", "soft-L1 on log(predicted / measured), scale " + std::to_string(o.fit.loss_scale)},
-                      {"iterations", fit.iterations}, {"converged", fit.converged}, {"fit", after}};
-  if (o.cv_folds > 0) {
-    // Whole network groups held out (zoo families, cell topologies): the check that predicts
-    // accuracy on networks the fit has never seen. The intervals come from these residuals.
-    latency::CrossValidation cv = latency::cross_validate_folds(
-        base, data, o.fit, latency::assign_group_folds(data, o.cv_folds, seed), o.cv_folds);
-    calibration["cross_validation"] = {{"folds", o.cv_folds}, {"seed", seed}, {"held_out_together", "network groups"},
-                                       {"held_out", stats_by_file(data, cv.predicted)}};
-    calibration["interval"] = latency::interval_from_cv(data, cv, latency::kDefaultIntervalCoverage, o.fit.equal_file_weights).to_json();
-  }
-  latency::HardwareProfile out = fit.profile;
-  for (const latency::FittedParam& p : fit.params) {
-    int k = latency::profile_param_index(p.key);
-    out.sources[size_t(k)] = "fitted: " + command;
-    out.fit[size_t(k)] = true;
-  }
-  out.calibration = calibration;
-  if (!o.out.empty()) write_file_atomic(o.out, latency::profile_to_json(out).dump(2) + "\n");
-  if (o.json) {
-    Json params = Json::array();
-    for (const latency::FittedParam& p : fit.params)
-      params.push_back({{"key", p.key}, {"before", p.before}, {"after", p.after}, {"at_bound", p.at_bound}});
-    std::cout << Json({{"profile", out.name}, {"params", params}, {"before", before}, {"calibration", calibration}}).dump(2) << "\n";
-    return;
-  }
-  std::cout << "calibrated " << base.name << " (" << base.device << ") on " << data.size() << " measurements: "
-            << fit.iterations << " iterations" << (fit.converged ? "" : " (not converged)") << "\n";
+void print_calibration(const latency::CalibrationReport& r, const latency::CalibrationRequest& o) {
+  std::cout << "calibrated " << r.base.name << " (" << r.base.device << ") on " << r.measurements << " measurements: "
+            << r.fit.iterations << " iterations" << (r.fit.converged ? "" : " (not converged)") << "\n";
   TextTable params({"constant", "before", "after", "unit", ""}, {false, true, true, false, false});
-  for (const latency::FittedParam& p : fit.params) {
+  for (const latency::FittedParam& p : r.fit.params) {
     const latency::ProfileParam& info = latency::profile_params()[size_t(latency::profile_param_index(p.key))];
-    char b[32], a[32];
-    std::snprintf(b, sizeof b, "%.4g", p.before);
-    std::snprintf(a, sizeof a, "%.4g", p.after);
-    params.add_row({p.key, b, a, info.unit, p.at_bound ? "at the edge of its range" : ""});
+    params.add_row({p.key, significant(p.before), significant(p.after), info.unit,
+                    p.at_bound ? "at the edge of its range" : ""});
   }
   std::cout << params.str();
-  print_stats_table("fit before calibration:", before);
-  print_stats_table("fit after calibration:", after);
-  if (calibration.contains("cross_validation"))
+  print_stats_table("fit before calibration:", r.before);
+  print_stats_table("fit after calibration:", r.calibration["fit"]);
+  if (r.calibration.contains("cross_validation"))
     print_stats_table(std::to_string(o.cv_folds) + "-fold cross-validation (each measurement predicted by a fit that did not see it):",
-                      calibration["cross_validation"]["held_out"]);
+                      r.calibration["cross_validation"]["held_out"]);
   if (!o.out.empty()) std::cout << "wrote " << o.out << "\n";
 }
 
 void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
-  auto options = std::make_shared<CalibrateOptions>();
+  auto c = std::make_shared<CalibrateCommand>();
+  latency::CalibrationRequest* options = &c->request;
   CLI::App* cmd = latency.add_subcommand("calibrate", "Fit a hardware profile's free constants to measured latencies");
   cmd->add_option("--hardware", options->hardware, "Base profile: built-in name or JSON file")->required();
   cmd->add_option("--measurements", options->measurements, "Measurement JSON files")->required()->expected(1, -1);
@@ -339,8 +204,17 @@ void add_calibrate_command(CLI::App& latency, const GlobalOptions& global) {
   cmd->add_option("--cv", options->cv_folds,
                   "Also run K-fold cross-validation holding out whole network groups (zoo families, cell "
                   "topologies), report held-out accuracy and store 80 % prediction intervals from it");
-  cmd->add_flag("--json", options->json, "Machine-readable output");
-  cmd->callback([options, &global] { run_calibrate(*options, global.seed); });
+  cmd->add_flag("--json", c->json, "Machine-readable output");
+  cmd->callback([c, &global] {
+    c->request.seed = global.seed;
+    latency::CalibrationReport report = latency::calibrate_profile(c->request);
+    for (const std::string& w : report.fit.warnings) spdlog::warn("{}", w);
+    if (c->json) {
+      std::cout << report.to_json().dump(2) << "\n";
+    } else {
+      print_calibration(report, c->request);
+    }
+  });
 }
 
 }  // namespace

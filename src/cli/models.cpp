@@ -89,8 +89,7 @@ void print_list(const ModelsOptions& o) {
 }
 
 void run_models(ModelsOptions o) {
-  if (o.input_size < 0) throw Error("--input-size must be > 0, but got " + std::to_string(o.input_size));
-  if (o.classes <= 0) throw Error("--classes must be > 0, but got " + std::to_string(o.classes));
+  graph::check_zoo_request(o.input_size, o.classes, "--input-size", "--classes");
   o.source.zoo.input_size = o.input_size;
   o.source.zoo.classes = o.classes;
   if (!o.nb201.empty()) {

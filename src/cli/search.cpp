@@ -1,13 +1,13 @@
 // `nasctl search`: the TuNAS weight-sharing search with a REINFORCE controller. The embedded
 // default (configs/search/default.json) is a quick search of the tiny space on Fashion-MNIST.
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <vector>
 
 #include "cli/app.h"
 #include "cli/format.h"
+#include "cli/option_flags.h"
 #include "nasctl/core/configs.h"
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
@@ -19,83 +19,35 @@
 namespace nasctl::cli {
 namespace {
 
-/// The flags of `nasctl search`; each one given overrides the config file's value.
-struct SearchFlags {
+/// The flags of `nasctl search` that are not search options.
+struct SearchCommand {
   std::string config = "default";  ///< --config FILE|NAME; default the embedded quick search
-  std::string space;               ///< --space FILE|NAME
-  std::string data;                ///< --data DIR|fashion-mnist
-  std::string hardware;            ///< --hardware NAME|FILE
-  std::vector<double> target_ms;   ///< --target-ms T0[,T1,...]
-  int steps = 0;                   ///< --steps N
-  int batch_size = 0;              ///< --batch-size B
-  std::string out;                 ///< --out RUN_DIR
   bool resume = false;             ///< --resume
-  bool edgetpu_only = true;        ///< --edgetpu-only / --no-edgetpu-only
-  std::string reward;              ///< --reward absolute|mnas_soft|mnas_hard
-  double beta = 0;                 ///< --beta
-  double lr = 0;                   ///< --lr (supernet)
-  double rl_lr = 0;                ///< --rl-lr
-  int workers = 0;                 ///< --workers
-  int input_size = 0;              ///< --input-size
-  int checkpoint_every = 0;        ///< --checkpoint-every
   int64_t stop_after_steps = 0;    ///< --stop-after-steps (hidden; tests of --resume)
   bool json = false;               ///< --json
+  std::unique_ptr<OptionFlags<search::SearchOptions>> options;  ///< the rest: one flag per option
 };
 
-// The flags given on the command line, as a patch over the config's JSON.
-Json flag_patch(const CLI::App& cmd, const SearchFlags& f, const CLI::App& root, const GlobalOptions& global) {
-  Json patch = Json::object();
-  auto given = [&](const char* name) { return cmd.get_option(name)->count() > 0; };
-  if (given("--space")) patch["space"] = f.space;
-  if (given("--data")) patch["data"] = f.data;
-  if (given("--hardware")) patch["hardware"] = f.hardware;
-  if (given("--target-ms")) {
-    // One target is the single search; several make a family (the flag replaces the config's).
-    if (f.target_ms.size() == 1) {
-      patch["target_ms"] = f.target_ms[0];
-    } else {
-      patch["targets_ms"] = f.target_ms;
-    }
-  }
-  if (given("--steps")) patch["steps"] = f.steps;
-  if (given("--batch-size")) patch["batch_size"] = f.batch_size;
-  if (given("--out")) patch["out"] = f.out;
-  if (given("--edgetpu-only") || given("--no-edgetpu-only")) patch["edgetpu_only"] = f.edgetpu_only ? "on" : "off";
-  if (given("--reward")) patch["controller"]["reward"] = f.reward;
-  if (given("--beta")) patch["controller"]["beta"] = f.beta;
-  if (given("--lr")) patch["supernet"]["lr"] = f.lr;
-  if (given("--rl-lr")) patch["controller"]["lr"] = f.rl_lr;
-  if (given("--workers")) patch["workers"] = f.workers;
-  if (given("--input-size")) patch["input_size"] = f.input_size;
-  if (given("--checkpoint-every")) patch["checkpoint_every"] = f.checkpoint_every;
-  if (root.get_option("--seed")->count() > 0) patch["seed"] = global.seed;
-  return patch;
-}
-
-search::SearchOptions resolve_options(const CLI::App& cmd, const SearchFlags& f, const CLI::App& root,
-                                      const GlobalOptions& global) {
-  Json patch = flag_patch(cmd, f, root, global);
-  if (f.resume) {
-    if (f.out.empty()) throw Error("--resume needs --out RUN_DIR: the run to continue");
-    if (cmd.get_option("--config")->count() > 0) throw Error("--resume continues with the run's own config; drop --config");
-    // The run's config.json, with the flags given now over it (the checkpoint rejects changes).
-    search::SearchOptions saved = search::load_run_options(f.out);
-    search::SearchOptions o = search::search_options_from_json(patch, "command line", saved);
-    o.out = f.out;
-    o.resume = true;
-    return o;
-  }
+search::SearchOptions embedded_default() {
   std::string origin;
-  Json config = load_config("search", f.config, &origin);
-  search::SearchOptions o = search::search_options_from_json(config, origin);
-  o = search::search_options_from_json(patch, "command line", o);
-  return o;
+  return search::search_options_from_json(load_config("search", "default", &origin), origin);
 }
 
-std::string fixed(double v, int digits) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+search::SearchOptions resolve_options(const CLI::App& cmd, const SearchCommand& c, const CLI::App& root,
+                                      const GlobalOptions& global) {
+  OptionLayers layers;
+  layers.kind = "search";
+  layers.config = c.config;
+  layers.config_given = cmd.get_option("--config")->count() > 0;
+  layers.flags = c.options->patch(root, global);
+  layers.resume = c.resume;
+  layers.load_run = [](const std::string& run_dir, std::string* origin) {
+    *origin = run_dir + "/config.json";
+    return search::load_run_options(run_dir).to_json();
+  };
+  search::SearchOptions o = layer_options(search::search_option_schema(), layers);
+  o.resume = c.resume;
+  return o;
 }
 
 void print_architecture(const space::ArchSpec& arch) {
@@ -181,45 +133,28 @@ void add_score_command(CLI::App& search_cmd) {
 }  // namespace
 
 void add_search_command(CLI::App& app, const GlobalOptions& global) {
-  auto flags = std::make_shared<SearchFlags>();
+  auto c = std::make_shared<SearchCommand>();
   CLI::App* cmd = app.add_subcommand(
       "search", "Search a space for an accurate network that meets a latency target on the Edge TPU (TuNAS)");
-  cmd->add_option("--config", flags->config,
+  cmd->add_option("--config", c->config,
                   "Search config: a JSON file or a built-in name (default = the embedded quick search of the tiny "
                   "space on Fashion-MNIST)");
-  cmd->add_option("--space", flags->space, "Search space: a built-in name (tiny, proxylessnas, ...) or a JSON file");
-  cmd->add_option("--data", flags->data, "Training data: an ImageFolder/IDX folder or fashion-mnist");
-  cmd->add_option("--hardware", flags->hardware, "Hardware profile: coral-usb3, coral-devboard or a JSON file");
-  cmd->add_option("--target-ms", flags->target_ms,
-                  "Target latency T0 in ms on the hardware profile; several (0.6,0.7,0.8) search a family: one "
-                  "controller per target over one supernet")
-      ->delimiter(',');
-  cmd->add_option("--steps", flags->steps, "Search steps");
-  cmd->add_option("--batch-size", flags->batch_size, "Training (and validation) batch per process");
-  cmd->add_option("--out", flags->out, "Run folder (default runs/search-<date>-<time>)");
-  cmd->add_flag("--resume", flags->resume, "Continue the search in --out from its checkpoint");
-  cmd->add_flag("--edgetpu-only,!--no-edgetpu-only", flags->edgetpu_only,
-                "Forbid choices whose ops the Edge TPU compiler cannot map (default: on for Edge TPU profiles)");
-  cmd->add_option("--reward", flags->reward, "Reward: absolute (TuNAS, default), mnas_soft or mnas_hard");
-  cmd->add_option("--beta", flags->beta, "Latency weight/exponent of the reward (default -0.10 / -0.07 / -1)");
-  cmd->add_option("--lr", flags->lr, "Peak learning rate of the shared weights");
-  cmd->add_option("--rl-lr", flags->rl_lr, "Learning rate of the controller (Adam)");
-  cmd->add_option("--input-size", flags->input_size, "Image size (default: the space's)");
-  cmd->add_option("--workers", flags->workers, "Data decoding threads");
-  cmd->add_option("--checkpoint-every", flags->checkpoint_every, "Steps between checkpoints");
-  cmd->add_option("--stop-after-steps", flags->stop_after_steps, "Stop abruptly after N steps (for tests)")
+  c->options = std::make_unique<OptionFlags<search::SearchOptions>>(cmd, search::search_option_schema(),
+                                                                      embedded_default());
+  cmd->add_flag("--resume", c->resume, "Continue the search in --out from its checkpoint");
+  cmd->add_option("--stop-after-steps", c->stop_after_steps, "Stop abruptly after N steps (for tests)")
       ->group("");
-  cmd->add_flag("--json", flags->json, "Print arch.json to stdout instead of the summary");
+  cmd->add_flag("--json", c->json, "Print arch.json to stdout instead of the summary");
   add_score_command(*cmd);
   cmd->require_subcommand(0, 1);
-  cmd->callback([cmd, flags, &global, &app] {
+  cmd->callback([cmd, c, &global, &app] {
     if (!cmd->get_subcommands().empty()) return;
-    search::SearchOptions options = resolve_options(*cmd, *flags, app, global);
+    search::SearchOptions options = resolve_options(*cmd, *c, app, global);
     std::unique_ptr<RunLock> lock = lock_run_folder(options.out);
     search::SearchControl control;
-    control.stop_after_steps = flags->stop_after_steps;
+    control.stop_after_steps = c->stop_after_steps;
     search::SearchResult result = search::run_search(options, control);
-    if (flags->json) {
+    if (c->json) {
       const bool family = result.targets.size() > 1;
       std::cout << read_file(result.run_dir + "/" + (family ? "family.json" : result.first().arch_file));
     } else {

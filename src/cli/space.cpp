@@ -8,7 +8,6 @@
 #include "nasctl/core/configs.h"
 #include "nasctl/core/error.h"
 #include "nasctl/space/search_space.h"
-#include "space/choice.h"
 
 namespace nasctl::cli {
 namespace {
@@ -27,7 +26,7 @@ struct SpaceOptions {
 
 std::string choices_text(const space::Decision& d) {
   std::string out;
-  for (const Json& c : d.choices) out += (out.empty() ? "" : " | ") + space::detail::choice_text(c);
+  for (const Json& c : d.choices) out += (out.empty() ? "" : " | ") + space::choice_text(c);
   return out;
 }
 
@@ -60,7 +59,7 @@ std::vector<StageInfo> stage_infos(const space::SearchSpace& sp) {
         if (sp.layers()[id].stage != s) continue;
         std::vector<Json> choices = sp.layer_choices(static_cast<int>(id), kind);
         all_fixed = all_fixed && choices.size() == 1;
-        ++values[space::detail::choice_text(choices.front())];
+        ++values[space::choice_text(choices.front())];
       }
       if (all_fixed && values.size() == 1) {
         stages[s].fixed += (stages[s].fixed.empty() ? "" : ", ") + std::string(space::decision_kind_name(kind)) + " " +
@@ -98,12 +97,6 @@ Json space_json(const space::SearchSpace& sp) {
           {"log10_combinations", sp.log10_combinations()}};
 }
 
-std::string fixed2(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f", value);
-  return buffer;
-}
-
 void print_space(const space::SearchSpace& sp) {
   const space::StemSpec& stem = sp.stem();
   const space::HeadSpec& head = sp.head();
@@ -138,7 +131,7 @@ void print_space(const space::SearchSpace& sp) {
     decisions.add_row({d.name, choices});
   }
   std::cout << sp.decisions().size() << " decisions:\n" << decisions.str() << "\n";
-  std::cout << "architectures: 10^" << fixed2(sp.log10_size()) << " distinct (10^" << fixed2(sp.log10_combinations())
+  std::cout << "architectures: 10^" << fixed(sp.log10_size(), 2) << " distinct (10^" << fixed(sp.log10_combinations(), 2)
             << " choice combinations, counting the decisions of skipped layers as TuNAS does)\n";
 }
 
@@ -149,7 +142,7 @@ void print_list(bool json) {
     space::SearchSpace sp = space::SearchSpace::load(name);
     out.push_back({{"name", name}, {"decisions", sp.decisions().size()}, {"log10_size", sp.log10_size()}});
     std::string description = sp.description().substr(0, sp.description().find(':'));
-    table.add_row({name, sp.input().str(), std::to_string(sp.decisions().size()), fixed2(sp.log10_size()), description});
+    table.add_row({name, sp.input().str(), std::to_string(sp.decisions().size()), fixed(sp.log10_size(), 2), description});
   }
   std::cout << (json ? out.dump(2) + "\n" : table.str());
 }

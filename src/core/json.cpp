@@ -332,11 +332,14 @@ std::vector<JsonView> JsonView::array(const std::string& key) const {
 }
 
 void JsonView::check_keys(std::initializer_list<const char*> known) const {
+  check_keys(std::vector<std::string>(known.begin(), known.end()));
+}
+
+void JsonView::check_keys(const std::vector<std::string>& known) const {
   for (auto it = value_.begin(); it != value_.end(); ++it) {
-    bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return it.key() == k; });
-    if (!ok) {
+    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
       std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
       throw Error(path(it.key()) + " is not a known key (known: " + list + ")");
     }
   }

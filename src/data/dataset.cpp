@@ -10,7 +10,7 @@
 #include "dataset_impl.h"
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
-#include "rng.h"
+#include "nasctl/core/random.h"
 
 namespace fs = std::filesystem;
 
@@ -153,7 +153,7 @@ std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_train_val(st
     const int64_t n = static_cast<int64_t>(members.size());
     int64_t n_val = std::llround(val_fraction * n);
     if (n >= 2) n_val = std::clamp<int64_t>(n_val, 1, n - 1);
-    SplitMix rng(mix64(seed) ^ mix64(c + 1));
+    SplitMix rng(class_split_seed(seed, static_cast<int64_t>(c)));
     for (int64_t i = n - 1; i > 0; --i) std::swap(members[i], members[rng.below(i + 1)]);  // Fisher-Yates
     val.insert(val.end(), members.begin(), members.begin() + n_val);
     train.insert(train.end(), members.begin() + n_val, members.end());

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "nasctl/core/error.h"
-#include "rng.h"
+#include "nasctl/core/random.h"
 
 namespace nasctl::data {
 
@@ -138,7 +138,7 @@ std::vector<int64_t> epoch_order(int64_t n, bool shuffle, uint64_t seed, int64_t
   std::vector<int64_t> order(n);
   for (int64_t i = 0; i < n; ++i) order[i] = i;
   if (shuffle) {
-    SplitMix rng(mix64(seed ^ 0xbb67ae8584caa73bULL) ^ mix64(static_cast<uint64_t>(epoch) + 1));
+    SplitMix rng(epoch_order_seed(seed, epoch));
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);  // Fisher-Yates
   }
   return order;

@@ -8,7 +8,6 @@
 
 #include "nasctl/core/error.h"
 #include "resample.h"
-#include "rng.h"
 
 namespace nasctl::data {
 
@@ -32,6 +31,34 @@ std::string list_text(const std::vector<float>& values) {
   for (size_t i = 0; i < values.size(); ++i) out << (i ? ", " : "") << values[i];
   out << "]";
   return out.str();
+}
+
+// "rrc" (also "random_resized_crop"), "crop_flip", "none".
+OptionCodec<Augment> augment_codec() {
+  OptionCodec<Augment> c = enum_codec<Augment>(
+      {{"rrc", Augment::kRandomResizedCrop}, {"crop_flip", Augment::kCropFlip}, {"none", Augment::kNone}});
+  c.read = [](const JsonView& view, const std::string& key, Augment& value) {
+    value = parse_augment(view.get_string(key), view.path(key));
+  };
+  return c;
+}
+
+// Per-channel float lists (mean, std): a number or a list of numbers.
+OptionCodec<std::vector<float>> float_list_codec() {
+  OptionCodec<std::vector<float>> c;
+  c.requirement = "a number or a list of numbers";
+  c.metavar = "X[,X...]";
+  c.read = [](const JsonView& view, const std::string& key, std::vector<float>& value) {
+    // Leaving mean and std out means the defaults; an empty or unrepresentable list is a mistake.
+    const std::vector<double> values = view.get_double_list(key);
+    if (values.empty()) view.fail(key, "one value or one per channel (leave it out for the defaults)");
+    for (double v : values) {
+      if (!(std::abs(v) <= 1e30)) view.fail(key, "a list of numbers of magnitude at most 1e30");
+    }
+    value.assign(values.begin(), values.end());
+  };
+  c.write = [](const std::vector<float>& value) { return Json(value); };
+  return c;
 }
 
 // The smallest decode scale that still gives the planned region input_size pixels in each axis.
@@ -111,26 +138,52 @@ Augment parse_augment(const std::string& value, const std::string& key) {
   throw Error(key + " must be one of \"rrc\", \"crop_flip\", \"none\", but got \"" + value + "\"");
 }
 
-void TransformOptions::validate() const {
-  if (input_size <= 0 || input_size > 4096) fail("input_size", "in 1..4096", input_size);
-  if (channels != 0 && channels != 1 && channels != 3) fail("channels", "0 (native), 1 or 3", channels);
-  if (!(min_scale > 0.0 && min_scale <= 1.0)) fail("min_scale", "in (0, 1]", min_scale);
-  if (!(max_scale >= min_scale && max_scale <= 1.0)) fail("max_scale", "in [min_scale, 1]", max_scale);
-  if (!(min_ratio > 0.0)) fail("min_ratio", "> 0", min_ratio);
-  if (!(max_ratio >= min_ratio)) fail("max_ratio", ">= min_ratio", max_ratio);
-  if (pad < 0 || pad >= input_size) fail("pad", "in 0..input_size-1", pad);
-  if (!(crop_ratio > 0.0 && crop_ratio <= 1.0)) fail("crop_ratio", "in (0, 1]", crop_ratio);
-  const size_t n = channels == 0 ? 3 : channels;
-  if (!(mean.empty() || mean.size() == 1 || mean.size() == n))
-    fail("mean", "empty, one value or one per channel (" + std::to_string(n) + ")", list_text(mean));
-  if (!(std.empty() || std.size() == 1 || std.size() == n))
-    fail("std", "empty, one value or one per channel (" + std::to_string(n) + ")", list_text(std));
-  if (mean.empty() != std.empty()) fail("std", "given together with mean", list_text(std));
-  for (float s : std)
-    if (!(s > 0.0f)) fail("std", "all > 0", list_text(std));
-  for (float m : mean)
-    if (!std::isfinite(m)) fail("mean", "finite", list_text(mean));
+const OptionSchema<TransformOptions>& transform_option_schema() {
+  static const OptionSchema<TransformOptions> schema = [] {
+    using O = TransformOptions;
+    OptionSchema<O> s("transform", {});
+    auto text = [](double v) {
+      std::ostringstream out;
+      out << v;
+      return out.str();
+    };
+    s.add("input_size", &O::input_size).check("in 1..4096", [](int v) { return v > 0 && v <= 4096; });
+    s.add("channels", &O::channels).check("0 (native), 1 or 3", [](int v) { return v == 0 || v == 1 || v == 3; });
+    s.add("train", &O::train).write_only();
+    s.add("augment", &O::augment, augment_codec());
+    s.add("min_scale", &O::min_scale).show(text).check("in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; });
+    s.add("max_scale", &O::max_scale).show(text).check([](const double& v, const O& o) {
+      return v >= o.min_scale && v <= 1.0 ? "" : "in [min_scale, 1]";
+    });
+    s.add("min_ratio", &O::min_ratio).show(text).check("> 0", [](double v) { return v > 0.0; });
+    s.add("max_ratio", &O::max_ratio).show(text).check([](const double& v, const O& o) {
+      return v >= o.min_ratio ? "" : ">= min_ratio";
+    });
+    s.add("flip", &O::flip);
+    s.add("pad", &O::pad).check([](const int& v, const O& o) { return v >= 0 && v < o.input_size ? "" : "in 0..input_size-1"; });
+    s.add("crop_ratio", &O::crop_ratio).show(text).check("in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; });
+    auto per_channel = [](const std::vector<float>& v, const O& o) {
+      const size_t n = o.channels == 0 ? 3 : o.channels;
+      return v.empty() || v.size() == 1 || v.size() == n
+                 ? std::string()
+                 : "empty, one value or one per channel (" + std::to_string(n) + ")";
+    };
+    s.add("mean", &O::mean, float_list_codec()).show(list_text).check(per_channel).check("finite", [](const std::vector<float>& v) {
+      return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+    });
+    s.add("std", &O::std, float_list_codec())
+        .show(list_text)
+        .check(per_channel)
+        .check([](const std::vector<float>& v, const O& o) { return v.empty() == o.mean.empty() ? "" : "given together with mean"; })
+        .check("all > 0", [](const std::vector<float>& v) {
+          return std::all_of(v.begin(), v.end(), [](float x) { return x > 0.0f; });
+        });
+    return s;
+  }();
+  return schema;
 }
+
+void TransformOptions::validate() const { transform_option_schema().validate(*this); }
 
 TransformOptions resolve_transform(TransformOptions options, const Dataset& dataset) {
   options.validate();
@@ -173,51 +226,10 @@ TransformOptions default_transform(const Dataset& dataset, int input_size, bool 
 }
 
 void read_transform_json(const JsonView& view, TransformOptions* options) {
-  options->input_size = view.get_int("input_size", options->input_size);
-  options->channels = view.get_int("channels", options->channels);
-  if (view.has("augment")) options->augment = parse_augment(view.get_string("augment"), view.path("augment"));
-  options->min_scale = view.get_double("min_scale", options->min_scale);
-  options->max_scale = view.get_double("max_scale", options->max_scale);
-  options->min_ratio = view.get_double("min_ratio", options->min_ratio);
-  options->max_ratio = view.get_double("max_ratio", options->max_ratio);
-  options->flip = view.get_bool("flip", options->flip);
-  options->pad = view.get_int("pad", options->pad);
-  options->crop_ratio = view.get_double("crop_ratio", options->crop_ratio);
-  // Leaving mean and std out means the defaults; an empty or unrepresentable list is a mistake.
-  auto float_list = [&](const std::string& key) {
-    const std::vector<double> values = view.get_double_list(key);
-    if (values.empty()) view.fail(key, "one value or one per channel (leave it out for the defaults)");
-    for (double v : values)
-      if (!(std::abs(v) <= 1e30)) view.fail(key, "a list of numbers of magnitude at most 1e30");
-    return std::vector<float>(values.begin(), values.end());
-  };
-  if (view.has("mean")) options->mean = float_list("mean");
-  if (view.has("std")) options->std = float_list("std");
+  *options = transform_option_schema().read(view.raw(), view.where(), std::move(*options), /*check_keys=*/false);
 }
 
-Json transform_to_json(const TransformOptions& options) {
-  Json json;
-  json["input_size"] = options.input_size;
-  json["channels"] = options.channels;
-  json["train"] = options.train;
-  json["augment"] = augment_name(options.augment);
-  json["min_scale"] = options.min_scale;
-  json["max_scale"] = options.max_scale;
-  json["min_ratio"] = options.min_ratio;
-  json["max_ratio"] = options.max_ratio;
-  json["flip"] = options.flip;
-  json["pad"] = options.pad;
-  json["crop_ratio"] = options.crop_ratio;
-  json["mean"] = options.mean;
-  json["std"] = options.std;
-  return json;
-}
-
-uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index) {
-  uint64_t h = mix64(seed ^ 0x6a09e667f3bcc909ULL);
-  h = mix64(h ^ (static_cast<uint64_t>(epoch) * 0x9e3779b97f4a7c15ULL));
-  return mix64(h ^ (static_cast<uint64_t>(index) * 0xc2b2ae3d27d4eb4fULL));
-}
+Json transform_to_json(const TransformOptions& options) { return transform_option_schema().write(options); }
 
 CropPlan plan_crop(const TransformOptions& options, int width, int height, uint64_t seed) {
   SplitMix rng(seed);

@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "nasctl/core/error.h"
-#include "nasctl/core/runtime.h"
+#include "nasctl/core/limits.h"
 #include "nasctl/data/loader.h"
 #include "nasctl/export/reference.h"
 

@@ -78,21 +78,25 @@ const std::vector<ZooEntry>& zoo_entries() {
 
 bool is_zoo_model(const std::string& name) { return find_spec(name) != nullptr; }
 
+void check_zoo_request(int input_size, int classes, const std::string& input_name, const std::string& classes_name) {
+  if (input_size < 0) {
+    throw Error(input_name + " must be > 0 (or 0 for the default), but got " + std::to_string(input_size));
+  }
+  if (classes <= 0) throw Error(classes_name + " must be > 0, but got " + std::to_string(classes));
+}
+
 Graph zoo_model(const std::string& name, const ZooOptions& options) {
   const zoo::ZooSpec* spec = find_spec(name);
   if (spec == nullptr) throw Error("unknown zoo model \"" + name + "\"; the zoo has: " + known_models());
   const std::string where = "zoo model '" + name + "': ";
   ZooOptions o = options;
-  if (o.input_size < 0) {
-    throw Error(where + "input_size must be > 0 (or 0 for the default), but got " + std::to_string(o.input_size));
-  }
+  check_zoo_request(o.input_size, o.classes, where + "input_size", where + "classes");
   if (o.input_size == 0) o.input_size = spec->entry.default_input_size;
   if (o.input_size < spec->entry.min_input_size) {
     throw Error(where + "input_size must be >= " + std::to_string(spec->entry.min_input_size) +
                 " (smaller inputs run out of pixels in its valid convolutions / pools), but got " +
                 std::to_string(o.input_size));
   }
-  if (o.classes <= 0) throw Error(where + "classes must be > 0, but got " + std::to_string(o.classes));
   if (o.channels <= 0) throw Error(where + "channels must be > 0, but got " + std::to_string(o.channels));
   if (!(o.width > 0) || !std::isfinite(o.width)) {
     throw Error(where + "width must be > 0, but got " + std::to_string(o.width));

@@ -1,4 +1,4 @@
-#include "nn/batch_norm_act.h"
+#include "nasctl/nn/batch_norm_act.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nn/cpu_clones.h"
+#include "nasctl/nn/activation.h"
 #include "nn/graph_ops.h"
 
 namespace nasctl::nn {
@@ -310,7 +311,7 @@ torch::Tensor batch_norm_act(const torch::Tensor& x, const torch::Tensor& weight
                              Activation act, double eps, torch::Tensor running_mean, torch::Tensor running_var,
                              double momentum) {
   if (!fused_arguments(x, weight, bias, act)) {
-    return ops::activate(torch::batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps,
+    return activate(torch::batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps,
                                            /*cudnn_enabled=*/true),
                          act);
   }

@@ -1,4 +1,4 @@
-#include "nn/depthwise.h"
+#include "nasctl/nn/depthwise.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>

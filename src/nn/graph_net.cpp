@@ -5,7 +5,8 @@
 #include <cmath>
 
 #include "nasctl/core/error.h"
-#include "nn/batch_norm_act.h"
+#include "nasctl/nn/batch_norm_act.h"
+#include "nasctl/nn/activation.h"
 #include "nn/graph_ops.h"
 
 namespace nasctl::nn {
@@ -110,12 +111,12 @@ torch::Tensor GraphNetImpl::run_node(size_t index, const std::vector<torch::Tens
       // A one-channel input is both contiguous and channels-last, and LibTorch then picks NCHW for
       // the output: keep the whole network channels-last (NCHW here costs up to 2x per step).
       if (options_.channels_last) y = y.contiguous(torch::MemoryFormat::ChannelsLast);
-      return ops::activate(y, n.activation);
+      return activate(y, n.activation);
     }
     case Op::kBatchNorm: {
       auto* bn = module->as<torch::nn::BatchNorm2d>();
       if (!is_training() || !options_.channels_last || !batch_norm_act_fused(in[0], n.activation)) {
-        return ops::activate(bn->forward(in[0]), n.activation);
+        return activate(bn->forward(in[0]), n.activation);
       }
       // Training: BN + ReLU/ReLU6 in one kernel pair, updating the running statistics as bn would.
       {
@@ -126,11 +127,11 @@ torch::Tensor GraphNetImpl::run_node(size_t index, const std::vector<torch::Tens
                             bn->running_var, bn->options.momentum().value());
     }
     case Op::kActivation:
-      return ops::activate(in[0], n.activation);
+      return activate(in[0], n.activation);
     case Op::kAdd: {
       torch::Tensor sum = in[0] + in[1];
       for (size_t i = 2; i < in.size(); ++i) sum = sum + in[i];
-      return ops::activate(sum, n.activation);
+      return activate(sum, n.activation);
     }
     case Op::kMul:
       return in[0] * in[1];  // a 1x1xC scale is [N, C, 1, 1]: broadcasts over H and W
@@ -145,7 +146,7 @@ torch::Tensor GraphNetImpl::run_node(size_t index, const std::vector<torch::Tens
       torch::Tensor x = ops::flatten_nhwc(in[0]);
       if (dropout_ && static_cast<int>(index) == last_fc_) x = dropout_->forward(x);
       x = module->as<torch::nn::Linear>()->forward(x);
-      return ops::activate(x, n.activation).view({x.size(0), n.units, 1, 1});
+      return activate(x, n.activation).view({x.size(0), n.units, 1, 1});
     }
     case Op::kReshape:
       return ops::reshape_nhwc(in[0], n.output);

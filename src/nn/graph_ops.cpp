@@ -1,6 +1,6 @@
 #include "nn/graph_ops.h"
 
-#include "nn/depthwise.h"
+#include "nasctl/nn/depthwise.h"
 
 #include <limits>
 
@@ -46,26 +46,6 @@ AxisPadding padding_h(const Node& n) {
 }
 AxisPadding padding_w(const Node& n) {
   return axis_padding(n.input_shapes.at(0).w, n.kernel_w, n.stride_w, n.padding);
-}
-
-torch::Tensor activate(const torch::Tensor& x, Activation a) {
-  switch (a) {
-    case Activation::kNone:
-      return x;
-    case Activation::kRelu:
-      return torch::relu(x);
-    case Activation::kRelu6:
-      return torch::hardtanh(x, 0.0, 6.0);
-    case Activation::kHardSwish:
-      return torch::hardswish(x);
-    case Activation::kHardSigmoid:
-      return torch::hardsigmoid(x);
-    case Activation::kSigmoid:
-      return torch::sigmoid(x);
-    case Activation::kSwish:
-      return torch::silu(x);
-  }
-  return x;
 }
 
 torch::Tensor conv(const Node& n, torch::nn::Conv2dImpl& conv, const torch::Tensor& x, bool direct_depthwise) {

@@ -1,5 +1,5 @@
 #pragma once
-// The parameter-free parts of GraphNet's ops on NCHW tensors: activations, the Graph's "same"
+// The parameter-free parts of GraphNet's ops on NCHW tensors (activations: nasctl/nn/activation.h): the Graph's "same"
 // padding for convolutions and pools, reshape in NHWC order, channel shuffle.
 
 #include <torch/torch.h>
@@ -21,9 +21,6 @@ struct AxisPadding {
 /// Padding of node `n` along height and width for its (first) input shape.
 AxisPadding padding_h(const graph::Node& n);
 AxisPadding padding_w(const graph::Node& n);
-
-/// Applies activation `a` (kNone: returns x).
-torch::Tensor activate(const torch::Tensor& x, graph::Activation a);
 
 /// Convolution of node `n` with `conv`'s weights, honouring the Graph's padding. With
 /// `direct_depthwise`, depthwise convolutions that nn::depthwise_conv2d covers run on its kernels

@@ -1,4 +1,4 @@
-#include "nasctl/core/runtime.h"
+#include "nasctl/nn/runtime.h"
 
 #include <torch/torch.h>
 

@@ -22,8 +22,6 @@ std::string cache_key(const space::SearchSpace& space, const std::vector<int>& i
   return key;
 }
 
-std::string choice_text(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
 int count_unsupported(const ArchLatency& latency, const std::vector<int>& indices) {
   return static_cast<int>(latency.unsupported(indices).size());
 }
@@ -220,7 +218,7 @@ std::vector<MaskedChoice> edgetpu_masks(ArchLatency& latency, std::vector<std::s
       for (const auto& op : latency.unsupported(x)) {
         if (base_ids.count(op.id)) continue;
         masks.push_back({static_cast<int>(d), static_cast<int>(c),
-                         decision.name + " = " + choice_text(decision.choices[c]) + ": " + op.id + ": " + op.reason});
+                         decision.name + " = " + space::choice_text(decision.choices[c]) + ": " + op.id + ": " + op.reason});
         break;
       }
     }

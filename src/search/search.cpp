@@ -17,6 +17,7 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
+#include "nasctl/core/random.h"
 #include "nasctl/data/dataset.h"
 #include "nasctl/data/loader.h"
 #include "nasctl/latency/hardware_profile.h"
@@ -25,6 +26,7 @@
 #include "nasctl/search/supernet.h"
 #include "nasctl/train/distributed.h"
 #include "nasctl/train/interrupt.h"
+#include "nasctl/train/lr_curve.h"
 #include "nasctl/train/optimizer.h"
 #include "search/report.h"
 #include "search/search_data.h"
@@ -49,17 +51,17 @@ std::string default_run_dir() {
   return s.str();
 }
 
-// base * schedule(t / total), after `warmup` linear warm-up steps.
+// base * schedule(t / total), after `warmup` linear warm-up steps. The decay would reach 0 at step
+// `total`, one after the last (the trainer's reaches its floor at its last step).
 double scheduled(Schedule schedule, double base, int64_t t, int64_t total, int64_t warmup) {
-  if (t < warmup) return base * static_cast<double>(t + 1) / static_cast<double>(warmup);
-  double progress = static_cast<double>(t - warmup) / static_cast<double>(std::max<int64_t>(1, total - warmup));
-  progress = std::min(1.0, std::max(0.0, progress));
-  switch (schedule) {
-    case Schedule::kConstant: return base;
-    case Schedule::kCosine: return base * 0.5 * (1.0 + std::cos(M_PI * progress));
-    case Schedule::kLinear: return base * (1.0 - progress);
-  }
-  return base;
+  train::LrCurve curve;
+  curve.peak = base;
+  curve.warmup_steps = warmup;
+  curve.decay = schedule == Schedule::kConstant ? train::LrDecay::kConstant
+                : schedule == Schedule::kCosine ? train::LrDecay::kCosine
+                                                : train::LrDecay::kLinear;
+  curve.decay_steps = total - warmup;
+  return curve.at(t);
 }
 
 // TuNAS's warm-up probability: 1 at step 0, decaying linearly to 0 at fraction * steps.
@@ -509,7 +511,7 @@ SearchResult SearchRun::run() {
   while (step_ < o_.steps) {
     const int64_t s = step_;
     // Every random choice of a step comes from (seed, rank, step): a resumed run needs no RNG state.
-    std::mt19937_64 rng(data::sample_seed(o_.seed ^ 0x5ea5c4ULL, dist_.rank(), s));
+    std::mt19937_64 rng(search_step_seed(o_.seed, dist_.rank(), s));
     Json line = {{"step", s + 1}};
     const size_t count = targets_.size();
     // The shared weights train on each target's samples in turn.

@@ -7,9 +7,10 @@
 #include <set>
 
 #include "nasctl/core/error.h"
+#include "nasctl/nn/activation.h"
 #include "nasctl/space/lower.h"
-#include "nn/batch_norm_act.h"
-#include "nn/depthwise.h"
+#include "nasctl/nn/batch_norm_act.h"
+#include "nasctl/nn/depthwise.h"
 
 namespace nasctl::search {
 using graph::Activation;
@@ -25,20 +26,6 @@ bool has_type(const LayerBounds& b, BlockType type) {
 }
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
-// Activation of a freshly computed tensor (relu and relu6 run in place: nothing else holds it).
-torch::Tensor activate(torch::Tensor x, Activation a) {
-  switch (a) {
-    case Activation::kNone: return x;
-    case Activation::kRelu: return torch::relu_(x);
-    case Activation::kRelu6: return torch::hardtanh_(x, 0.0, 6.0);
-    case Activation::kHardSwish: return torch::hardswish(x);
-    case Activation::kHardSigmoid: return torch::hardsigmoid(x);
-    case Activation::kSigmoid: return torch::sigmoid(x);
-    case Activation::kSwish: return torch::silu(x);
-  }
-  return x;
-}
 
 // Training-mode BatchNorm with the batch's statistics (see the header for why).
 // Batch statistics, no running statistics (docs/search.md, "BatchNorm"), fused with the activation.
@@ -444,7 +431,8 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input, const space::Arc
   }
   y = y.mean({2, 3});
   if (head_spec_.hidden > 0) {
-    y = activate(torch::linear(y, hidden_w_.narrow(1, 0, c), hidden_b_), head_spec_.activation);
+    // A fresh tensor: relu and relu6 may run in place.
+    y = nn::activate(torch::linear(y, hidden_w_.narrow(1, 0, c), hidden_b_), head_spec_.activation, /*in_place=*/true);
     c = head_spec_.hidden;
   }
   return torch::linear(y, classifier_w_.narrow(1, 0, c), classifier_b_);

@@ -55,7 +55,7 @@ std::string block_value_text(DecisionKind kind, const BlockSpec& block) {
     case DecisionKind::kKernel:
       return std::to_string(block.kernel);
     case DecisionKind::kExpansion:
-      return choice_text(Json(block.expansion));
+      return space::choice_text(Json(block.expansion));
     case DecisionKind::kFilterMultiplier:
       return std::to_string(block.filters) + " filters";
     case DecisionKind::kActivation:
@@ -66,6 +66,10 @@ std::string block_value_text(DecisionKind kind, const BlockSpec& block) {
   return "?";
 }
 
+}  // namespace nasctl::space::detail
+
+namespace nasctl::space {
+
 std::string choice_text(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number_float()) {
@@ -75,4 +79,4 @@ std::string choice_text(const Json& value) {
   return value.dump();
 }
 
-}  // namespace nasctl::space::detail
+}  // namespace nasctl::space

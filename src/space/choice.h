@@ -19,7 +19,4 @@ bool choice_matches(DecisionKind kind, const Json& value, int base_filters, cons
 /// The value `block` has for `kind`, as a choice would be written (filters for a multiplier).
 std::string block_value_text(DecisionKind kind, const BlockSpec& block);
 
-/// "3", "0.75", "ibn", "true".
-std::string choice_text(const Json& value);
-
 }  // namespace nasctl::space::detail

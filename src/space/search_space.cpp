@@ -126,7 +126,7 @@ std::vector<int> SearchSpace::encode(const ArchSpec& arch) const {
                                                             std::to_string(slot.index_in_stage) + "/" + decision_kind_name(kind);
       if (found < 0) {
         std::string list;
-        for (const Json& c : choices) list += (list.empty() ? "" : ", ") + detail::choice_text(c);
+        for (const Json& c : choices) list += (list.empty() ? "" : ", ") + choice_text(c);
         throw Error(where + "." + decision_kind_name(kind) + " is " + detail::block_value_text(kind, b) + ", which is not a choice of " +
                     label + " (" + list + ")");
       }
@@ -139,7 +139,7 @@ std::vector<int> SearchSpace::encode(const ArchSpec& arch) const {
       }
       if (set_before && indices[d] != found) {
         throw Error(where + "." + decision_kind_name(kind) + " is " + detail::block_value_text(kind, b) + ", but " + label +
-                    " is tied and an earlier layer of the stage has " + detail::choice_text(decisions_[d].choices[indices[d]]));
+                    " is tied and an earlier layer of the stage has " + choice_text(decisions_[d].choices[indices[d]]));
       }
       indices[d] = found;
     }

@@ -7,8 +7,6 @@
 namespace nasctl::train {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 // State slots per optimizer, in the order slots_ keeps them (names used in checkpoints).
 std::vector<const char*> slot_names(OptimizerKind kind) {
   switch (kind) {
@@ -162,34 +160,25 @@ double scaled_lr(const OptimizerOptions& options, int64_t global_batch) {
   return options.lr * static_cast<double>(global_batch) / options.lr_reference_batch;
 }
 
-LrSchedule::LrSchedule(ScheduleOptions options, double peak_lr, int64_t steps_per_epoch, int64_t total_steps)
-    : options_(options), peak_(peak_lr), steps_per_epoch_(std::max<int64_t>(steps_per_epoch, 1)),
-      total_steps_(std::max<int64_t>(total_steps, 1)) {
-  warmup_steps_ = std::min<int64_t>(static_cast<int64_t>(std::llround(options_.warmup_epochs * steps_per_epoch_)),
-                                    total_steps_ - 1);
-  warmup_steps_ = std::max<int64_t>(warmup_steps_, 0);
+LrSchedule::LrSchedule(ScheduleOptions options, double peak_lr, int64_t steps_per_epoch, int64_t total_steps) {
+  steps_per_epoch = std::max<int64_t>(steps_per_epoch, 1);
+  total_steps = std::max<int64_t>(total_steps, 1);
+  const int64_t warmup = std::min<int64_t>(std::llround(options.warmup_epochs * steps_per_epoch), total_steps - 1);
+  curve_.peak = peak_lr;
+  curve_.warmup_steps = std::max<int64_t>(warmup, 0);
+  switch (options.decay) {
+    case DecayKind::kConstant: curve_.decay = LrDecay::kConstant; break;
+    case DecayKind::kCosine: curve_.decay = LrDecay::kCosine; break;
+    case DecayKind::kExponential: curve_.decay = LrDecay::kExponential; break;
+  }
+  curve_.decay_steps = total_steps - curve_.warmup_steps - 1;  // the last step runs at the floor
+  curve_.floor = options.min_lr_fraction * peak_lr;
+  curve_.rate = options.decay_rate;
+  curve_.period_steps = options.decay_epochs * static_cast<double>(steps_per_epoch);
+  curve_.staircase = options.staircase;
 }
 
-double LrSchedule::at(int64_t step) const {
-  if (step < warmup_steps_) return peak_ * static_cast<double>(step + 1) / static_cast<double>(warmup_steps_);
-  double since = static_cast<double>(step - warmup_steps_);
-  switch (options_.decay) {
-    case DecayKind::kConstant:
-      return peak_;
-    case DecayKind::kCosine: {
-      double span = static_cast<double>(std::max<int64_t>(total_steps_ - warmup_steps_ - 1, 1));
-      double t = std::min(since / span, 1.0);
-      double floor = options_.min_lr_fraction * peak_;
-      return floor + (peak_ - floor) * 0.5 * (1.0 + std::cos(kPi * t));
-    }
-    case DecayKind::kExponential: {
-      double periods = since / (options_.decay_epochs * static_cast<double>(steps_per_epoch_));
-      if (options_.staircase) periods = std::floor(periods);
-      return peak_ * std::pow(options_.decay_rate, periods);
-    }
-  }
-  return peak_;
-}
+double LrSchedule::at(int64_t step) const { return curve_.at(step); }
 
 ModelEma::ModelEma(torch::nn::Module& model, double decay) : decay_(decay) {
   torch::NoGradGuard no_grad;

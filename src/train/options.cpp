@@ -4,71 +4,33 @@
 
 #include "nasctl/core/error.h"
 #include "nasctl/core/files.h"
-#include "nasctl/core/runtime.h"
+#include "nasctl/core/limits.h"
+#include "nasctl/core/option_schema.h"
 #include "nasctl/data/transform.h"
 
 namespace nasctl::train {
 namespace {
 
-struct Named {
-  const char* name;
-  int value;
-};
-const Named kOptimizers[] = {{"sgd", int(OptimizerKind::kSgd)},
-                             {"rmsprop", int(OptimizerKind::kRmsProp)},
-                             {"adamw", int(OptimizerKind::kAdamW)}};
-const Named kDecays[] = {{"cosine", int(DecayKind::kCosine)},
-                         {"exponential", int(DecayKind::kExponential)},
-                         {"constant", int(DecayKind::kConstant)}};
+const std::vector<std::pair<std::string, OptimizerKind>> kOptimizers = {
+    {"sgd", OptimizerKind::kSgd}, {"rmsprop", OptimizerKind::kRmsProp}, {"adamw", OptimizerKind::kAdamW}};
+const std::vector<std::pair<std::string, DecayKind>> kDecays = {
+    {"cosine", DecayKind::kCosine}, {"exponential", DecayKind::kExponential}, {"constant", DecayKind::kConstant}};
 
-template <size_t N>
-int parse_named(const Named (&table)[N], const std::string& name, const std::string& where) {
-  std::string names;
-  for (const Named& n : table) {
-    if (name == n.name) return n.value;
-    names += std::string(names.empty() ? "" : ", ") + n.name;
+template <typename E>
+E parse_named(const std::vector<std::pair<std::string, E>>& table, const std::string& name, const std::string& where) {
+  std::vector<std::string> names;
+  for (const auto& [n, value] : table) {
+    if (name == n) return value;
+    names.push_back(n);
   }
-  throw Error(where + " must be one of " + names + ", but got \"" + name + "\"");
+  throw Error(where + " must be one of " + join_names(names) + ", but got \"" + name + "\"");
 }
 
-template <size_t N>
-const char* name_of(const Named (&table)[N], int value) {
-  for (const Named& n : table) {
-    if (n.value == value) return n.name;
-  }
+template <typename E>
+const char* name_of(const std::vector<std::pair<std::string, E>>& table, E value) {
+  for (const auto& [n, v] : table)
+    if (v == value) return n.c_str();
   return "?";
-}
-
-[[noreturn]] void bad(const std::string& key, const std::string& requirement, const std::string& got) {
-  throw Error("train." + key + " must be " + requirement + ", but got " + got);
-}
-
-std::string num(double v) { return json_excerpt(Json(v)); }  // nan / inf rather than JSON's null
-
-void read_optimizer(const JsonView& v, OptimizerOptions* o) {
-  v.check_keys({"name", "lr", "lr_reference_batch", "momentum", "nesterov", "weight_decay", "rmsprop_decay",
-                "rmsprop_epsilon", "adam_epsilon", "beta1", "beta2"});
-  if (v.has("name")) o->kind = parse_optimizer(v.get_string("name"), v.path("name"));
-  o->lr = v.get_double("lr", o->lr);
-  o->lr_reference_batch = v.get_int("lr_reference_batch", o->lr_reference_batch);
-  o->momentum = v.get_double("momentum", o->momentum);
-  o->nesterov = v.get_bool("nesterov", o->nesterov);
-  o->weight_decay = v.get_double("weight_decay", o->weight_decay);
-  o->rmsprop_decay = v.get_double("rmsprop_decay", o->rmsprop_decay);
-  o->rmsprop_epsilon = v.get_double("rmsprop_epsilon", o->rmsprop_epsilon);
-  o->adam_epsilon = v.get_double("adam_epsilon", o->adam_epsilon);
-  o->beta1 = v.get_double("beta1", o->beta1);
-  o->beta2 = v.get_double("beta2", o->beta2);
-}
-
-void read_schedule(const JsonView& v, ScheduleOptions* s) {
-  v.check_keys({"decay", "warmup_epochs", "decay_rate", "decay_epochs", "staircase", "min_lr_fraction"});
-  if (v.has("decay")) s->decay = parse_decay(v.get_string("decay"), v.path("decay"));
-  s->warmup_epochs = v.get_double("warmup_epochs", s->warmup_epochs);
-  s->decay_rate = v.get_double("decay_rate", s->decay_rate);
-  s->decay_epochs = v.get_double("decay_epochs", s->decay_epochs);
-  s->staircase = v.get_bool("staircase", s->staircase);
-  s->min_lr_fraction = v.get_double("min_lr_fraction", s->min_lr_fraction);
 }
 
 // The transform keys a recipe may set; input size and channels come from the network.
@@ -81,16 +43,109 @@ void check_transform(const Json& json, const std::string& where) {
   probe.validate();
 }
 
+bool positive(double v) { return std::isfinite(v) && v > 0; }
+bool unit_open(double v) { return v >= 0 && v < 1; }  // [0, 1)
+bool non_negative(int v) { return v >= 0; }
+
+OptionSchema<TrainOptions> make_schema() {
+  using O = TrainOptions;
+  OptionSchema<O> s("train");
+  s.add("model", &O::model).flag("--model").help("Zoo network NAME (see nasctl models)").omit_when_empty();
+  s.add("graph", &O::graph_file).flag("--graph").help("Network as graph v1 JSON FILE").omit_when_empty();
+  s.add("arch", &O::arch_file).flag("--arch").help("Network as ArchSpec JSON FILE (e.g. a search's arch.json)")
+      .omit_when_empty();
+  s.one_of({"model", "graph", "arch"});  // a network flag replaces the recipe's network
+  s.add("width", &O::width).flag("--width").help("Width multiplier of zoo MobileNets").check("> 0", [](double v) {
+    return v > 0;
+  });
+  s.add("data", &O::data).flag("--data").help("ImageFolder root (train/, val/), IDX folder, or fashion-mnist");
+  s.add("labels", &O::labels_file).flag("--labels").help("Class-name FILE mapping folder names").omit_when_empty();
+  s.add("classes", &O::classes).flag("--classes").help("Expected number of classes (checked against the data; 0 = the data's)")
+      .check(">= 0 (0 = the data's)", non_negative);
+  s.add("input_size", &O::input_size).flag("--input-size")
+      .help("Input side in pixels (0 = 32 for IDX data, else the network's)")
+      .check(">= 0 (0 = the network's)", non_negative);
+  s.add("transform", &O::transform, json_object_codec([](const JsonView& t) { check_transform(t.raw(), t.where()); }))
+      .check([](const Json& t, const O&) {
+        check_transform(t, "train.transform");
+        return std::string();
+      });
+  s.add_flag_only("transform.augment", default_codec<std::string>())
+      .flag("--augment").help("Training augmentation: rrc | crop_flip | none (default: by data)");
+  s.add("workers", &O::workers).flag("--workers").help("Data loading threads")
+      .check("in [0, " + std::to_string(kMaxThreads) + "]", [](int v) { return v >= 0 && v <= kMaxThreads; });
+  s.add("epochs", &O::epochs).flag("--epochs").help("Epochs").check("> 0", [](int v) { return v > 0; });
+  s.add("batch_size", &O::batch_size).flag("--batch-size").help("Images per step and process")
+      .check("> 0", [](int v) { return v > 0; });
+  using P = OptimizerOptions;
+  s.add("optimizer.name", &O::optimizer, &P::kind, enum_codec(kOptimizers)).flag("--optimizer")
+      .help("sgd (Nesterov) | rmsprop (TensorFlow's) | adamw");
+  s.add("optimizer.lr", &O::optimizer, &P::lr).flag("--lr")
+      .help("Peak learning rate at batch 256, scaled linearly with the global batch").check("> 0", positive);
+  s.add("optimizer.lr_reference_batch", &O::optimizer, &P::lr_reference_batch).check(">= 0", non_negative);
+  s.add("optimizer.momentum", &O::optimizer, &P::momentum).flag("--momentum").help("Momentum")
+      .check("in [0, 1)", unit_open);
+  s.add("optimizer.nesterov", &O::optimizer, &P::nesterov);
+  s.add("optimizer.weight_decay", &O::optimizer, &P::weight_decay).flag("--weight-decay")
+      .help("Weight decay, not on BN and biases").check(">= 0", [](double v) { return v >= 0; });
+  s.add("optimizer.rmsprop_decay", &O::optimizer, &P::rmsprop_decay).check("in (0, 1)", [](double v) {
+    return v > 0 && v < 1;
+  });
+  s.add("optimizer.rmsprop_epsilon", &O::optimizer, &P::rmsprop_epsilon).check("> 0", [](double v) { return v > 0; });
+  s.add("optimizer.adam_epsilon", &O::optimizer, &P::adam_epsilon).check("> 0", [](double v) { return v > 0; });
+  s.add("optimizer.beta1", &O::optimizer, &P::beta1).check("in [0, 1)", unit_open);
+  s.add("optimizer.beta2", &O::optimizer, &P::beta2).check("in [0, 1)", unit_open);
+  using S = ScheduleOptions;
+  s.add("schedule.decay", &O::schedule, &S::decay, enum_codec(kDecays)).flag("--schedule")
+      .help("LR decay after warm-up: cosine | exponential | constant");
+  s.add("schedule.warmup_epochs", &O::schedule, &S::warmup_epochs).flag("--warmup-epochs")
+      .help("Linear LR warm-up epochs")
+      .check(">= 0", [](double v) { return v >= 0; })
+      .check([](const double& v, const O& o) {
+        return v <= o.epochs ? std::string() : "at most the epochs (" + std::to_string(o.epochs) + ")";
+      });
+  s.add("schedule.decay_rate", &O::schedule, &S::decay_rate).check("in (0, 1]", [](double v) { return v > 0 && v <= 1; });
+  s.add("schedule.decay_epochs", &O::schedule, &S::decay_epochs).check("> 0", [](double v) { return v > 0; });
+  s.add("schedule.staircase", &O::schedule, &S::staircase);
+  s.add("schedule.min_lr_fraction", &O::schedule, &S::min_lr_fraction).check("in [0, 1]", [](double v) {
+    return v >= 0 && v <= 1;
+  });
+  s.add("label_smoothing", &O::label_smoothing).flag("--label-smoothing").help("Label smoothing")
+      .check("in [0, 1)", unit_open);
+  s.add("ema_decay", &O::ema_decay).flag("--ema-decay")
+      .help("EMA of the weights, e.g. 0.9999 (0 = off); evaluated and saved").check("in [0, 1) (0 = off)", unit_open);
+  s.add("dropout", &O::dropout).flag("--dropout").help("Dropout before the classifier").check("in [0, 1)", unit_open);
+  s.add("bn_momentum", &O::bn_momentum).check("in (0, 1]", [](double v) { return v > 0 && v <= 1; });
+  s.add("channels_last", &O::channels_last);
+  s.add("out", &O::out).flag("--out").help("Run directory RUN_DIR (required)");
+  s.add("device", &O::device).flag("--device").help("cpu | cuda | cuda:N").check("cpu, cuda or cuda:N", [](const std::string& d) {
+    return d == "cpu" || d == "cuda" || d.rfind("cuda:", 0) == 0;
+  });
+  s.add("checkpoint_every_steps", &O::checkpoint_every_steps).flag("--checkpoint-every-steps")
+      .help("Also checkpoint every N steps (0: at epoch ends and every 15 minutes)")
+      .check(">= 0", [](int64_t v) { return v >= 0; });
+  s.add("checkpoint_minutes", &O::checkpoint_minutes).check("> 0", [](double v) { return v > 0; });
+  s.add("eval_every_epochs", &O::eval_every_epochs).flag("--eval-every").help("Evaluate every N epochs")
+      .check("> 0", [](int v) { return v > 0; });
+  s.add("seed", &O::seed).bound_elsewhere("--seed");
+  s.add("deterministic", &O::deterministic).switch_flag("--deterministic")
+      .help("Deterministic algorithms only (repeatable runs)");
+  return s;
+}
+
 }  // namespace
 
-const char* optimizer_name(OptimizerKind kind) { return name_of(kOptimizers, int(kind)); }
+const OptionSchema<TrainOptions>& train_option_schema() {
+  static const OptionSchema<TrainOptions> schema = make_schema();
+  return schema;
+}
+
+const char* optimizer_name(OptimizerKind kind) { return name_of(kOptimizers, kind); }
 OptimizerKind parse_optimizer(const std::string& name, const std::string& where) {
-  return OptimizerKind(parse_named(kOptimizers, name, where));
+  return parse_named(kOptimizers, name, where);
 }
-const char* decay_name(DecayKind kind) { return name_of(kDecays, int(kind)); }
-DecayKind parse_decay(const std::string& name, const std::string& where) {
-  return DecayKind(parse_named(kDecays, name, where));
-}
+const char* decay_name(DecayKind kind) { return name_of(kDecays, kind); }
+DecayKind parse_decay(const std::string& name, const std::string& where) { return parse_named(kDecays, name, where); }
 
 void TrainOptions::validate() const {
   int sources = int(!model.empty()) + int(!graph_file.empty()) + int(!arch_file.empty());
@@ -100,130 +155,23 @@ void TrainOptions::validate() const {
   }
   if (out.empty()) throw Error("train needs --out RUN_DIR (the run directory)");
   if (data.empty()) throw Error("train needs --data DIR|fashion-mnist");
-  if (!(width > 0)) bad("width", "> 0", num(width));
-  if (classes < 0) bad("classes", ">= 0 (0 = the data's)", std::to_string(classes));
-  if (input_size < 0) bad("input_size", ">= 0 (0 = the network's)", std::to_string(input_size));
-  if (workers < 0 || workers > kMaxThreads)
-    bad("workers", "in [0, " + std::to_string(kMaxThreads) + "]", std::to_string(workers));
-  if (epochs <= 0) bad("epochs", "> 0", std::to_string(epochs));
-  if (batch_size <= 0) bad("batch_size", "> 0", std::to_string(batch_size));
-  const OptimizerOptions& o = optimizer;
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) bad("optimizer.lr", "> 0", num(o.lr));
-  if (o.lr_reference_batch < 0) bad("optimizer.lr_reference_batch", ">= 0", std::to_string(o.lr_reference_batch));
-  if (!(o.momentum >= 0 && o.momentum < 1)) bad("optimizer.momentum", "in [0, 1)", num(o.momentum));
-  if (!(o.weight_decay >= 0)) bad("optimizer.weight_decay", ">= 0", num(o.weight_decay));
-  if (!(o.rmsprop_decay > 0 && o.rmsprop_decay < 1)) bad("optimizer.rmsprop_decay", "in (0, 1)", num(o.rmsprop_decay));
-  if (!(o.rmsprop_epsilon > 0)) bad("optimizer.rmsprop_epsilon", "> 0", num(o.rmsprop_epsilon));
-  if (!(o.adam_epsilon > 0)) bad("optimizer.adam_epsilon", "> 0", num(o.adam_epsilon));
-  if (!(o.beta1 >= 0 && o.beta1 < 1)) bad("optimizer.beta1", "in [0, 1)", num(o.beta1));
-  if (!(o.beta2 >= 0 && o.beta2 < 1)) bad("optimizer.beta2", "in [0, 1)", num(o.beta2));
-  const ScheduleOptions& s = schedule;
-  if (!(s.warmup_epochs >= 0)) bad("schedule.warmup_epochs", ">= 0", num(s.warmup_epochs));
-  if (!(s.warmup_epochs <= epochs)) {
-    bad("schedule.warmup_epochs", "at most the epochs (" + std::to_string(epochs) + ")", num(s.warmup_epochs));
+  train_option_schema().validate(*this);
+  if (stop_after_steps < 0) {
+    throw Error("train.stop_after_steps (--stop-after-steps) must be >= 0, but got " + std::to_string(stop_after_steps));
   }
-  if (!(s.decay_rate > 0 && s.decay_rate <= 1)) bad("schedule.decay_rate", "in (0, 1]", num(s.decay_rate));
-  if (!(s.decay_epochs > 0)) bad("schedule.decay_epochs", "> 0", num(s.decay_epochs));
-  if (!(s.min_lr_fraction >= 0 && s.min_lr_fraction <= 1)) {
-    bad("schedule.min_lr_fraction", "in [0, 1]", num(s.min_lr_fraction));
-  }
-  if (!(label_smoothing >= 0 && label_smoothing < 1)) bad("label_smoothing", "in [0, 1)", num(label_smoothing));
-  if (!(ema_decay >= 0 && ema_decay < 1)) bad("ema_decay", "in [0, 1) (0 = off)", num(ema_decay));
-  if (!(dropout >= 0 && dropout < 1)) bad("dropout", "in [0, 1)", num(dropout));
-  if (!(bn_momentum > 0 && bn_momentum <= 1)) bad("bn_momentum", "in (0, 1]", num(bn_momentum));
-  if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
-    bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
-  }
-  if (checkpoint_every_steps < 0) bad("checkpoint_every_steps", ">= 0", std::to_string(checkpoint_every_steps));
-  if (!(checkpoint_minutes > 0)) bad("checkpoint_minutes", "> 0", num(checkpoint_minutes));
-  if (eval_every_epochs <= 0) bad("eval_every_epochs", "> 0", std::to_string(eval_every_epochs));
-  if (stop_after_steps < 0) bad("stop_after_steps", ">= 0", std::to_string(stop_after_steps));
-  check_transform(transform, "train.transform");
 }
 
 void read_train_json(const Json& json, const std::string& origin, TrainOptions* o) {
-  JsonView v(json, origin);
-  v.check_keys({"description", "model", "graph", "arch", "width", "data", "labels", "classes", "input_size",
-                "transform", "workers", "epochs", "batch_size", "optimizer", "schedule", "label_smoothing",
-                "ema_decay", "dropout", "bn_momentum", "channels_last", "out", "device", "checkpoint_every_steps",
-                "checkpoint_minutes", "eval_every_epochs", "seed", "deterministic"});
-  o->model = v.get_string("model", o->model);
-  o->graph_file = v.get_string("graph", o->graph_file);
-  o->arch_file = v.get_string("arch", o->arch_file);
-  o->width = v.get_double("width", o->width);
-  o->data = v.get_string("data", o->data);
-  o->labels_file = v.get_string("labels", o->labels_file);
-  o->classes = v.get_int("classes", o->classes);
-  o->input_size = v.get_int("input_size", o->input_size);
-  if (v.has("transform")) {
-    JsonView t = v.child("transform");
-    check_transform(t.raw(), t.where());
-    for (const auto& [key, value] : t.raw().items()) o->transform[key] = value;
-  }
-  o->workers = v.get_int("workers", o->workers);
-  o->epochs = v.get_int("epochs", o->epochs);
-  o->batch_size = v.get_int("batch_size", o->batch_size);
-  if (v.has("optimizer")) read_optimizer(v.child("optimizer"), &o->optimizer);
-  if (v.has("schedule")) read_schedule(v.child("schedule"), &o->schedule);
-  o->label_smoothing = v.get_double("label_smoothing", o->label_smoothing);
-  o->ema_decay = v.get_double("ema_decay", o->ema_decay);
-  o->dropout = v.get_double("dropout", o->dropout);
-  o->bn_momentum = v.get_double("bn_momentum", o->bn_momentum);
-  o->channels_last = v.get_bool("channels_last", o->channels_last);
-  o->out = v.get_string("out", o->out);
-  o->device = v.get_string("device", o->device);
-  if (v.has("checkpoint_every_steps")) o->checkpoint_every_steps = v.get_int("checkpoint_every_steps");
-  o->checkpoint_minutes = v.get_double("checkpoint_minutes", o->checkpoint_minutes);
-  o->eval_every_epochs = v.get_int("eval_every_epochs", o->eval_every_epochs);
-  if (v.has("seed")) {
-    const Json& seed = json.at("seed");
-    if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0)) {
-      v.fail("seed", "an integer >= 0");
-    }
-    o->seed = seed.get<uint64_t>();
-  }
-  o->deterministic = v.get_bool("deterministic", o->deterministic);
+  *o = train_option_schema().read(json, origin, std::move(*o));
 }
 
 Json train_options_to_json(const TrainOptions& o) {
-  Json j = Json::object();
-  if (!o.model.empty()) j["model"] = o.model;
+  Json json = train_option_schema().write(o);
   // Paths absolute: a run's config.json must still find them when resumed from another folder.
-  if (!o.graph_file.empty()) j["graph"] = absolute_if_exists(o.graph_file);
-  if (!o.arch_file.empty()) j["arch"] = absolute_if_exists(o.arch_file);
-  j["width"] = o.width;
-  j["data"] = absolute_if_exists(o.data);
-  if (!o.labels_file.empty()) j["labels"] = absolute_if_exists(o.labels_file);
-  j["classes"] = o.classes;
-  j["input_size"] = o.input_size;
-  j["transform"] = o.transform;
-  j["workers"] = o.workers;
-  j["epochs"] = o.epochs;
-  j["batch_size"] = o.batch_size;
-  const OptimizerOptions& p = o.optimizer;
-  j["optimizer"] = {{"name", optimizer_name(p.kind)},     {"lr", p.lr},
-                    {"lr_reference_batch", p.lr_reference_batch}, {"momentum", p.momentum},
-                    {"nesterov", p.nesterov},             {"weight_decay", p.weight_decay},
-                    {"rmsprop_decay", p.rmsprop_decay},   {"rmsprop_epsilon", p.rmsprop_epsilon},
-                    {"adam_epsilon", p.adam_epsilon},     {"beta1", p.beta1},
-                    {"beta2", p.beta2}};
-  const ScheduleOptions& s = o.schedule;
-  j["schedule"] = {{"decay", decay_name(s.decay)},   {"warmup_epochs", s.warmup_epochs},
-                   {"decay_rate", s.decay_rate},     {"decay_epochs", s.decay_epochs},
-                   {"staircase", s.staircase},       {"min_lr_fraction", s.min_lr_fraction}};
-  j["label_smoothing"] = o.label_smoothing;
-  j["ema_decay"] = o.ema_decay;
-  j["dropout"] = o.dropout;
-  j["bn_momentum"] = o.bn_momentum;
-  j["channels_last"] = o.channels_last;
-  j["out"] = o.out;
-  j["device"] = o.device;
-  j["checkpoint_every_steps"] = o.checkpoint_every_steps;
-  j["checkpoint_minutes"] = o.checkpoint_minutes;
-  j["eval_every_epochs"] = o.eval_every_epochs;
-  j["seed"] = o.seed;
-  j["deterministic"] = o.deterministic;
-  return j;
+  for (const char* key : {"graph", "arch", "data", "labels"}) {
+    if (json.contains(key) && json[key].is_string()) json[key] = absolute_if_exists(json[key].get<std::string>());
+  }
+  return json;
 }
 
 }  // namespace nasctl::train

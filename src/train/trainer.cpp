@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "nasctl/core/error.h"
+#include "nasctl/core/random.h"
 #include "nasctl/core/files.h"
 #include "nasctl/core/progress.h"
 #include "nasctl/data/loader.h"
@@ -37,15 +38,6 @@ torch::Device resolve_device(const std::string& name, int local_rank) {
     throw Error("--device " + name + ": there are " + std::to_string(count) + " CUDA devices");
   }
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
-}
-
-// The seed of step `step` on `rank`: dropout's draws are a function of (seed, rank, step), so a
-// resumed run draws what the uninterrupted one drew without storing generator states.
-uint64_t step_seed(uint64_t seed, int rank, int64_t step) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<uint64_t>(step) + 1) + 0xBF58476D1CE4E5B9ULL * rank;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
 }
 
 // Running sums of the current epoch (kept in checkpoints so a mid-epoch resume reports the same).
@@ -233,7 +225,7 @@ bool Run::train_epoch(int64_t epoch, int64_t first_batch) {
   double seconds_before = sums_.seconds;
   while (train_loader_->next(batch)) {
     const double lr = schedule_->at(step_);
-    torch::manual_seed(step_seed(o_.seed, env_.rank, step_));
+    torch::manual_seed(train_step_seed(o_.seed, env_.rank, step_));
     torch::Tensor images = batch.images.to(device_), labels = batch.labels.to(device_);
     torch::Tensor logits = net_->forward(images);
     torch::Tensor loss = smoothed_cross_entropy(logits, labels, o_.label_smoothing);

@@ -126,7 +126,7 @@ TEST_F(TrainCommand, BadInputExitsTwoWithOneLine) {
   expect_error(run_nasctl("train --model mobilenet_v2 --log-level off"), "--out RUN_DIR");
   expect_error(run_nasctl(base("a") + " --classes 5 --log-level off"), "--classes 5 disagrees with the data");
   expect_error(run_nasctl(base("b") + " --optimizer lamb --log-level off"),
-               "--optimizer must be one of sgd, rmsprop, adamw, but got \"lamb\"");
+               "train.optimizer.name (--optimizer) must be one of sgd, rmsprop, adamw, but got \"lamb\"");
   write_file_atomic(dir_.file("typo.json"), R"({"epoch": 3})");
   expect_error(run_nasctl(base("c") + " --config '" + dir_.file("typo.json") + "' --log-level off"), "epoch");
   expect_error(run_nasctl("train --graph '" + dir_.file("tiny.json") + "' --data '" + dir_.file("nowhere") + "' --out '" +

@@ -229,3 +229,30 @@ TEST(Transform, OptionsValidateResolveAndRoundTrip) {
 
 }  // namespace
 }  // namespace nasctl::data
+
+namespace nasctl::data {
+namespace {
+
+TEST(TransformOptions, JsonRoundTripsThroughTheSchemaAndTrainIsOnlyWritten) {
+  TransformOptions o;
+  o.input_size = 96;
+  o.augment = Augment::kCropFlip;
+  o.mean = {0.5f};
+  o.std = {0.25f};
+  o.train = true;
+  Json json = transform_to_json(o);
+  EXPECT_EQ(json["augment"], "crop_flip");
+  EXPECT_EQ(json["train"], true);
+  TransformOptions back;
+  read_transform_json(JsonView(json, "t.json"), &back);
+  EXPECT_FALSE(back.train);  // the caller decides whether a transform trains
+  back.train = true;
+  EXPECT_EQ(transform_to_json(back), json);
+  // The reader leaves keys it does not know to its caller, and reads the alias of rrc.
+  Json other = parse_json(R"({"augment": "random_resized_crop", "epochs": 3})", "r.json");
+  read_transform_json(JsonView(other, "r.json"), &back);
+  EXPECT_EQ(back.augment, Augment::kRandomResizedCrop);
+}
+
+}  // namespace
+}  // namespace nasctl::data

@@ -214,6 +214,13 @@ TEST(Zoo, UnknownNameListsTheZoo) {
   EXPECT_THROW_MSG(zoo_model("resnet18"), "densenet121");
 }
 
+TEST(Zoo, OneCheckOfTheRequestedInputSizeNamesTheFlagOrKey) {
+  EXPECT_THROW_MSG(check_zoo_request(-3, 10, "--input-size", "--classes"),
+                   "--input-size must be > 0 (or 0 for the default), but got -3");
+  EXPECT_THROW_MSG(check_zoo_request(0, 0, "--input-size", "--classes"), "--classes must be > 0, but got 0");
+  EXPECT_NO_THROW(check_zoo_request(0, 1, "--input-size", "--classes"));  // 0 = the network's own
+}
+
 TEST(Zoo, BadOptionsAreInputErrors) {
   EXPECT_THROW_MSG(build("mobilenet_v2", -3), "input_size must be > 0 (or 0 for the default), but got -3");
   EXPECT_THROW_MSG(build("mobilenet_v2", 224, 0), "classes must be > 0, but got 0");

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/batch_norm_act.h"
+#include "nasctl/nn/batch_norm_act.h"
 
 namespace nasctl::nn {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "nn/depthwise.h"
+#include "nasctl/nn/depthwise.h"
 
 namespace nasctl::nn {
 namespace {

@@ -87,13 +87,13 @@ TEST(SearchOptions, BadValuesNameTheKey) {
   o.target_ms = 1.0;
   o.validate();
   o.target_ms = -3;
-  EXPECT_THROW_MSG(o.validate(), "search.target_ms must be > 0 (the target latency in ms), but got -3");
+  EXPECT_THROW_MSG(o.validate(), "search.target_ms (--target-ms) must be > 0 (the target latency in ms), but got -3");
   o.target_ms = 1.0;
   o.controller.start = 1.0;
   EXPECT_THROW_MSG(o.validate(), "search.controller.start must be in [0, 1), but got 1");
   o.controller.start = 0.25;
   o.controller.beta = 0.5;
-  EXPECT_THROW_MSG(o.validate(), "search.controller.beta must be <= 0");
+  EXPECT_THROW_MSG(o.validate(), "search.controller.beta (--beta) must be <= 0");
   o.controller.beta = std::nan("");
   o.val_fraction = 0;
   EXPECT_THROW_MSG(o.validate(), "search.val_fraction must be in (0, 1), but got 0");

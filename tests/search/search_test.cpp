@@ -207,7 +207,7 @@ TEST(Search, BadInputNamesTheKey) {
   EXPECT_THROW_MSG(run_search(o, quiet()), "missing_space.json");
   o = small_options(tmp.file("run"));
   o.steps = 0;
-  EXPECT_THROW_MSG(run_search(o, quiet()), "search.steps must be > 0, but got 0");
+  EXPECT_THROW_MSG(run_search(o, quiet()), "search.steps (--steps) must be > 0, but got 0");
   o = small_options(tmp.file("run"));
   o.hardware = "coral-usb9";
   EXPECT_THROW_MSG(run_search(o, quiet()), "coral-usb9");

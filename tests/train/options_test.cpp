@@ -53,13 +53,13 @@ TEST(TrainOptions, BadRecipesNameTheFileKeyAndValue) {
 TEST(TrainOptions, ValidateNamesTheField) {
   TrainOptions o = valid();
   o.epochs = 0;
-  EXPECT_THROW_MSG(o.validate(), "train.epochs must be > 0, but got 0");
+  EXPECT_THROW_MSG(o.validate(), "train.epochs (--epochs) must be > 0, but got 0");
   o = valid();
   o.optimizer.lr = -1;
-  EXPECT_THROW_MSG(o.validate(), "train.optimizer.lr must be > 0, but got -1");
+  EXPECT_THROW_MSG(o.validate(), "train.optimizer.lr (--lr) must be > 0, but got -1");
   o = valid();
   o.schedule.warmup_epochs = 20;
-  EXPECT_THROW_MSG(o.validate(), "train.schedule.warmup_epochs must be at most the epochs (10)");
+  EXPECT_THROW_MSG(o.validate(), "train.schedule.warmup_epochs (--warmup-epochs) must be at most the epochs (10)");
   o = valid();
   o.graph_file = "g.json";
   EXPECT_THROW_MSG(o.validate(), "exactly one network");
@@ -68,10 +68,10 @@ TEST(TrainOptions, ValidateNamesTheField) {
   EXPECT_THROW_MSG(o.validate(), "--out RUN_DIR");
   o = valid();
   o.device = "tpu";
-  EXPECT_THROW_MSG(o.validate(), "train.device must be cpu, cuda or cuda:N, but got \"tpu\"");
+  EXPECT_THROW_MSG(o.validate(), "train.device (--device) must be cpu, cuda or cuda:N, but got \"tpu\"");
   o = valid();
   o.ema_decay = 1.0;
-  EXPECT_THROW_MSG(o.validate(), "train.ema_decay must be in [0, 1)");
+  EXPECT_THROW_MSG(o.validate(), "train.ema_decay (--ema-decay) must be in [0, 1)");
 }
 
 TEST(TrainOptions, ShippedRecipesAreValid) {

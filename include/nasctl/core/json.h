@@ -64,6 +64,7 @@ class JsonView {
 
   /// Throws naming the first key of this object that is not in `known`.
   void check_keys(std::initializer_list<const char*> known) const;
+  void check_keys(const std::vector<std::string>& known) const;
 
   /// Throws "where.key must be <requirement>, but got <value>".
   [[noreturn]] void fail(const std::string& key, const std::string& requirement) const;

@@ -1,7 +1,7 @@
 #pragma once
 /// Per-sample transforms: training augmentation (random-resized-crop or pad + random crop, with
 /// horizontal flip), evaluation resize + center crop, channel policy and mean/std normalisation.
-/// Every random choice comes from a per-sample seed (see sample_seed), so a sample's pixels do not
+/// Every random choice comes from a per-sample seed (core/random.h: sample_seed), so a sample's pixels do not
 /// depend on which thread produced them. No LibTorch here.
 
 #include <cstdint>
@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "nasctl/core/json.h"
+#include "nasctl/core/option_schema.h"
+#include "nasctl/core/random.h"
 #include "nasctl/data/dataset.h"
 #include "nasctl/data/image.h"
 
@@ -65,6 +67,10 @@ struct TransformOptions {
   void validate() const;
 };
 
+/// The table of the transform options: JSON keys, checks (core/option_schema.h). Its "train" key is
+/// written, not read (whether a transform trains is its caller's choice).
+const OptionSchema<TransformOptions>& transform_option_schema();
+
 /// Fills the defaults that depend on the data: channels 0 -> dataset.channels(); empty mean/std ->
 /// the documented defaults; one mean/std value -> one per channel. Validates the result.
 TransformOptions resolve_transform(TransformOptions options, const Dataset& dataset);
@@ -82,9 +88,6 @@ void read_transform_json(const JsonView& view, TransformOptions* options);
 /// The options as JSON (all keys above plus "train"); for config.json and model cards, so an
 /// application can reproduce the evaluation preprocessing.
 Json transform_to_json(const TransformOptions& options);
-
-/// The seed of sample `index` in `epoch` for a loader seeded with `seed` (SplitMix64 mixing).
-uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index);
 
 /// Where a transform takes its pixels from, planned from the full-resolution image size.
 struct CropPlan {

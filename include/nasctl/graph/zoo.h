@@ -24,6 +24,11 @@ struct ZooEntry {
   int min_input_size = 1;   ///< smallest square input the architecture accepts (valid convs / pools)
 };
 
+/// The one check of a requested input size and class count (the zoo's and every command's):
+/// throws Error "<input_name> must be > 0 (or 0 for the default), but got -3" or
+/// "<classes_name> must be > 0, but got 0".
+void check_zoo_request(int input_size, int classes, const std::string& input_name, const std::string& classes_name);
+
 /// Every zoo network, in listing order.
 const std::vector<ZooEntry>& zoo_entries();
 /// True when `name` is a zoo network.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nasctl/core/json.h"
+#include "nasctl/core/option_schema.h"
 #include "nasctl/search/reward.h"
 
 namespace nasctl::search {
@@ -102,6 +103,9 @@ struct SearchOptions {
   /// The resolved options as JSON (every key, for config.json).
   Json to_json() const;
 };
+
+/// The table of the search options: JSON keys, flags, checks, help (core/option_schema.h).
+const OptionSchema<SearchOptions>& search_option_schema();
 
 /// Reads a search config: keys absent in `json` keep the values of `base`. Unknown keys, wrong
 /// types and bad values throw Error naming `origin` and the key.

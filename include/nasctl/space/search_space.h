@@ -20,6 +20,10 @@ constexpr int kNumDecisionKinds = 6;
 /// "type", "kernel", "expansion", "filter_multiplier", "activation", "se" (the JSON keys).
 const char* decision_kind_name(DecisionKind kind);
 
+/// How a choice prints everywhere (space listings, errors, the search's masks): "3", "0.75", "1"
+/// (a whole number without a decimal point), "ibn", "true".
+std::string choice_text(const Json& value);
+
 /// One categorical decision. A tied decision sets the same value on several layers.
 struct Decision {
   std::string name;           ///< "stage2/layer0/kernel", "stage2/kernel" (tied), "stage2/filter_multiplier"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nasctl/nn/tensor_archive.h"
+#include "nasctl/train/lr_curve.h"
 #include "nasctl/train/options.h"
 
 namespace nasctl::train {
@@ -70,14 +71,10 @@ class LrSchedule {
   LrSchedule(ScheduleOptions options, double peak_lr, int64_t steps_per_epoch, int64_t total_steps);
   /// The learning rate of step `step` (0-based): warm-up step s uses peak * (s + 1) / warm-up steps.
   double at(int64_t step) const;
-  int64_t warmup_steps() const { return warmup_steps_; }
+  int64_t warmup_steps() const { return curve_.warmup_steps; }
 
  private:
-  ScheduleOptions options_;
-  double peak_;
-  int64_t steps_per_epoch_;
-  int64_t total_steps_;
-  int64_t warmup_steps_;
+  LrCurve curve_;
 };
 
 /// Exponential moving average of a module's parameters and floating-point buffers (BN running

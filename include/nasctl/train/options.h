@@ -13,6 +13,7 @@
 #include <string>
 
 #include "nasctl/core/json.h"
+#include "nasctl/core/option_schema.h"
 
 namespace nasctl::train {
 
@@ -150,6 +151,9 @@ struct TrainOptions {
   /// Throws Error naming the field ("train.epochs must be > 0, but got 0").
   void validate() const;
 };
+
+/// The table of the training options: JSON keys, flags, checks, help (core/option_schema.h).
+const OptionSchema<TrainOptions>& train_option_schema();
 
 /// Fills `options` from a recipe JSON object (absent keys keep their value); unknown keys throw,
 /// naming `origin` and the key.

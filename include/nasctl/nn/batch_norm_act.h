@@ -1,11 +1,11 @@
 #pragma once
-// Training-mode batch normalisation fused with the ReLU / ReLU6 that follows it, for channels-last
-// float32 tensors on the CPU. The unfused pair reads and writes the activation tensor about seven
-// times per step (statistics, normalise, activate; activation backward, two BN backward passes);
-// fused it is four, and BN + activation are, after the convolutions, the largest part of an
-// inverted-bottleneck network's training step. The activation's mask is recomputed from the input
-// in backward, so nothing beyond the input is saved. Statistics and gradient sums are reduced over
-// fixed blocks of rows in a fixed order: the results do not depend on the thread count.
+/// Training-mode batch normalisation fused with the ReLU / ReLU6 that follows it, for channels-last
+/// float32 tensors on the CPU. The unfused pair reads and writes the activation tensor about seven
+/// times per step (statistics, normalise, activate; activation backward, two BN backward passes);
+/// fused it is four, and BN + activation are, after the convolutions, the largest part of an
+/// inverted-bottleneck network's training step. The activation's mask is recomputed from the input
+/// in backward, so nothing beyond the input is saved. Statistics and gradient sums are reduced over
+/// fixed blocks of rows in a fixed order: the results do not depend on the thread count.
 
 #include <torch/torch.h>
 

@@ -1,12 +1,12 @@
 #pragma once
-// Depthwise convolution (groups == channels, one filter per channel) with direct CPU kernels for
-// the forward pass and both gradients. In NCHW, LibTorch 1.13's CPU depthwise backward costs several
-// times its forward; in channels-last oneDNN's kernels are fast except on tiny maps (late layers at
-// small inputs), where nearly every tap falls in the padding. Depthwise convolutions dominate
-// inverted-bottleneck networks (GraphNet in channels-last mode, the search supernet). These kernels
-// compute in channels-last (NHWC) memory, where the inner loop runs over the channels: blocks of 8
-// channels x 4 output columns keep their sums in registers over all taps. Float32 on the CPU;
-// other devices and dtypes fall back to at::conv2d.
+/// Depthwise convolution (groups == channels, one filter per channel) with direct CPU kernels for
+/// the forward pass and both gradients. In NCHW, LibTorch 1.13's CPU depthwise backward costs several
+/// times its forward; in channels-last oneDNN's kernels are fast except on tiny maps (late layers at
+/// small inputs), where nearly every tap falls in the padding. Depthwise convolutions dominate
+/// inverted-bottleneck networks (GraphNet in channels-last mode, the search supernet). These kernels
+/// compute in channels-last (NHWC) memory, where the inner loop runs over the channels: blocks of 8
+/// channels x 4 output columns keep their sums in registers over all taps. Float32 on the CPU;
+/// other devices and dtypes fall back to at::conv2d.
 
 #include <torch/torch.h>
 
