@@ -63,13 +63,13 @@ ArchiveEntry parse_entry(const JsonView& v, uint64_t data_size, const std::strin
     v.fail("bytes", "the size of its shape x " + std::to_string(element) + "-byte elements");
   }
   if (e.offset > data_size || e.bytes > data_size - e.offset) {
-    throw Error(v.where() + ": truncated data (claims " + std::to_string(e.bytes) + " bytes at offset " +
+    throw Error(v.where() + " ('" + e.name + "'): truncated data (claims " + std::to_string(e.bytes) + " bytes at offset " +
                 std::to_string(e.offset) + ", but the data section has " + std::to_string(data_size) + ")");
   }
   const std::string hash = v.get_string("hash");
   const char* bytes = e.bytes == 0 ? data.data() : data.data() + data_start + e.offset;
   if (fnv1a64(bytes, size_t(e.bytes)) != hash) {
-    throw Error(v.where() + ": data is damaged (hash)");
+    throw Error(v.where() + " ('" + e.name + "'): data is damaged (hash)");
   }
   return e;
 }

@@ -130,12 +130,14 @@ TEST(TfliteReadBack, DamagedFilesAreRefusedOrStillValid) {
 
 TEST(TfliteReadBack, BadIndicesAndTypesAreRefused) {
   Model m = lowered_mobilenet();
+  // The writer already refuses tensor indices out of range, so such files cannot be made with it;
+  // the reader's own index checks are exercised by the damaged-bytes test above and the fuzzer.
   Model bad_input = m;
   bad_input.operators[0].inputs[0] = int32_t(m.tensors.size()) + 5;
-  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_input), "i.tflite"), "i.tflite: operator 0's input refers to tensor");
+  EXPECT_THROW_MSG(serialize_tflite(bad_input), "refers to tensor " + std::to_string(m.tensors.size() + 5));
   Model bad_output = m;
   bad_output.outputs = {-7};
-  EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_output), "o.tflite"), "o.tflite: a model output refers to tensor -7");
+  EXPECT_THROW_MSG(serialize_tflite(bad_output), "model output refers to tensor -7");
   Model bad_type = m;
   bad_type.tensors[0].type = static_cast<TensorType>(5);
   EXPECT_THROW_MSG(parse_tflite(serialize_tflite(bad_type), "t.tflite"), "t.tflite: tensor 0 has type 5");

@@ -85,11 +85,11 @@ TEST(TensorArchive, DamagedFilesAreReportedByName) {
   write_file_atomic(dir.file("magic.nta"), "PK\x03\x04 not an archive at all");
   EXPECT_THROW_MSG(load_archive(dir.file("magic.nta")), "magic.nta: not a nasctl tensor archive");
   write_file_atomic(dir.file("short.nta"), bytes.substr(0, bytes.size() - 10));
-  EXPECT_THROW_MSG(load_archive(dir.file("short.nta")), "short.nta: tensor 'x': truncated data");
+  EXPECT_THROW_MSG(load_archive(dir.file("short.nta")), "short.nta: tensors[0] ('x'): truncated data");
   std::string flipped = bytes;
   flipped[flipped.size() - 5] ^= 0x40;
   write_file_atomic(dir.file("flipped.nta"), flipped);
-  EXPECT_THROW_MSG(load_archive(dir.file("flipped.nta")), "flipped.nta: tensor 'x': data is damaged");
+  EXPECT_THROW_MSG(load_archive(dir.file("flipped.nta")), "flipped.nta: tensors[0] ('x'): data is damaged");
   EXPECT_THROW_MSG(load_archive(dir.file("missing.nta")), "missing.nta: cannot open file");
 }
 
